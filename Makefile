@@ -1,0 +1,35 @@
+# The two commands: `make run` (the app) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test lint bench chromium screenshots
+
+$(VENV)/.req-app: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.req-dev: $(VENV)/.req-app requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+run: $(VENV)/.req-app
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+# Debian's chromium for the browser tests (never `playwright install`: its host is unreachable).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
+lint: $(VENV)/.req-dev
+	$(PY) -m ruff check .
+
+test: $(VENV)/.req-dev chromium
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+bench: $(VENV)/.req-dev chromium
+	$(PY) -m benchmarks

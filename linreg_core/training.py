@@ -1,0 +1,363 @@
+"""Training runs: gradient descent on ``ŷ = XW + b`` with a per-epoch history.
+
+The loop is the notes' loop: forward pass and loss with autograd on, ``loss.backward()``,
+then the update inside ``torch.no_grad()`` and the gradients zeroed. What this module adds
+is what a playground needs around it: optimizers, batches, a recorded history, divergence
+detection, a callback for progress and cancellation, and penalties.
+
+Objective
+---------
+Without a penalty the loss is the notes' mean squared error ``L = mean((XW + b - y)²)``.
+With a penalty it is the notes' regularized objective
+``(1/(2n))·||y - XW - b||² + α·P(W)`` (intercept not penalized), with ``P = ||W||₁`` ("l1"),
+``P = ||W||²₂`` ("l2") or ``P = ρ||W||₁ + (1-ρ)||W||²₂`` ("enet", ρ = ``l1_ratio``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+OPTIMIZERS = ("manual", "sgd", "adam")
+PENALTIES = (None, "l1", "l2", "enet")
+L1_MODES = ("proximal", "subgradient")
+DIVERGENCE_FACTOR = 1e6
+
+
+@dataclass
+class GDResult:
+    """The history of one run.
+
+    ``weights[k]`` (shape ``(D_in, D_out)``) and ``bias[k]`` (``(D_out,)``) are the parameters
+    after ``k`` epochs (entry 0 is the initial state) and ``loss[k]`` is the full-data
+    objective at that state, so a fitted line and its loss marker always agree. After a
+    divergence or a stop the arrays end at the last recorded state.
+    """
+
+    weights: np.ndarray
+    bias: np.ndarray
+    loss: np.ndarray
+    epochs_requested: int
+    diverged: bool = False
+    diverged_epoch: int | None = None
+    divergence_cause: str | None = None
+    stopped: bool = False
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.loss) - 1
+
+    @property
+    def final_weights(self) -> np.ndarray:
+        return self.weights[-1]
+
+    @property
+    def final_bias(self) -> np.ndarray:
+        return self.bias[-1]
+
+    @property
+    def final_loss(self) -> float:
+        return float(self.loss[-1])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (non-finite numbers become ``None``)."""
+
+        def clean(a: np.ndarray) -> Any:
+            return [clean(v) for v in a] if np.ndim(a) else (float(a) if np.isfinite(a) else None)
+
+        return {
+            "settings": self.settings,
+            "epochs_requested": self.epochs_requested,
+            "epochs_run": self.epochs_run,
+            "diverged": self.diverged,
+            "diverged_epoch": self.diverged_epoch,
+            "divergence_cause": self.divergence_cause,
+            "stopped": self.stopped,
+            "loss": clean(self.loss),
+            "weights": clean(self.weights),
+            "bias": clean(self.bias),
+        }
+
+
+def _as_2d(a: Any, name: str) -> np.ndarray:
+    arr = np.asarray(a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else a)
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be numeric, got dtype {arr.dtype}")
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 1-D or 2-D, got shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape})")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values; drop or fill them first")
+    return arr
+
+
+def validate_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` as ``(N, D_in)`` and ``y`` as ``(N, D_out)`` finite arrays, or a ``ValueError``."""
+    X2 = _as_2d(X, "X")
+    y2 = _as_2d(y, "y")
+    if X2.shape[0] != y2.shape[0]:
+        raise ValueError(f"X has {X2.shape[0]} rows but y has {y2.shape[0]}")
+    return X2, y2
+
+
+def _initial_params(
+    init: Any, d_in: int, d_out: int, gen: torch.Generator, dtype: torch.dtype
+) -> tuple[torch.Tensor, torch.Tensor]:
+    if isinstance(init, str):
+        if init == "random":
+            # As the notes: W ~ N(0, 1), b = 0; drawn from a local generator.
+            W = torch.randn(d_in, d_out, generator=gen, dtype=dtype)
+            return W, torch.zeros(d_out, dtype=dtype)
+        if init == "zeros":
+            return torch.zeros(d_in, d_out, dtype=dtype), torch.zeros(d_out, dtype=dtype)
+        raise ValueError(f"init must be 'random', 'zeros' or (W, b) arrays, got {init!r}")
+    if isinstance(init, dict):
+        w0, b0 = init.get("weights", 0.0), init.get("bias", 0.0)
+    else:
+        try:
+            w0, b0 = init
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"init must be 'random', 'zeros' or (W, b) arrays, got {init!r}"
+            ) from None
+    w_arr = np.asarray(w0, dtype=float)
+    b_arr = np.asarray(b0, dtype=float)
+    try:
+        W = np.broadcast_to(w_arr.reshape(d_in, d_out) if w_arr.size == d_in * d_out
+                            else w_arr, (d_in, d_out)).copy()
+        b = np.broadcast_to(b_arr.reshape(-1) if b_arr.size == d_out else b_arr, (d_out,)).copy()
+    except ValueError:
+        raise ValueError(
+            f"initial W must have shape ({d_in}, {d_out}) and b shape ({d_out},); "
+            f"got {w_arr.shape} and {b_arr.shape}"
+        ) from None
+    if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
+        raise ValueError("initial W and b must be finite numbers")
+    return torch.tensor(W, dtype=dtype), torch.tensor(b, dtype=dtype)
+
+
+def fit_gd(
+    X: Any,
+    y: Any,
+    *,
+    lr: float,
+    epochs: int,
+    optimizer: str = "manual",
+    batch_size: int | None = None,
+    init: Any = "random",
+    seed: int = 0,
+    momentum: float = 0.9,
+    penalty: str | None = None,
+    alpha: float = 0.0,
+    l1_ratio: float = 0.5,
+    l1_mode: str = "proximal",
+    on_epoch: Callable[[int, float], Any] | None = None,
+    callback_every: int = 1,
+    dtype: torch.dtype = torch.float32,
+) -> GDResult:
+    """Train ``ŷ = XW + b`` by gradient descent and record every epoch.
+
+    Parameters
+    ----------
+    X : array of shape (N, D_in); y : array of shape (N,) or (N, D_out)
+    lr : float
+        Learning rate η (> 0).
+    epochs : int
+        Passes over the data (≥ 1). With full batches one epoch is one update.
+    optimizer : "manual" | "sgd" | "adam"
+        "manual" is the notes' step ``W -= η·W.grad`` inside ``torch.no_grad()``;
+        "sgd" is ``torch.optim.SGD`` with ``momentum``; "adam" is ``torch.optim.Adam``.
+    batch_size : int or None
+        None (or ≥ N) for full batches, k for mini-batches of k, 1 for single samples;
+        the samples are reshuffled every epoch by a generator seeded with ``seed``.
+    init : "random" | "zeros" | (W, b)
+        "random" draws ``W ~ N(0, 1)`` from a local generator seeded with ``seed`` and sets
+        ``b = 0`` as the notes do.
+    penalty, alpha, l1_ratio, l1_mode
+        Penalized objective ``(1/(2n))·||y - XW - b||² + α·P(W)``, see the module docstring.
+        The L2 part goes through autograd. The L1 part is a proximal soft-threshold step after
+        the gradient step ("proximal", which produces exact zeros) or autograd's subgradient
+        of ``|W|`` ("subgradient", which oscillates around zero and never lands on it).
+    on_epoch : callable(epoch, loss) -> bool | None
+        Called every ``callback_every`` epochs after the update; returning ``False`` stops
+        the run (``result.stopped``), which is how a superseded run is cancelled.
+
+    Returns
+    -------
+    GDResult
+        Divergence (a non-finite loss, or one above 1e6 × the initial loss) stops the run and
+        is reported with its epoch.
+    """
+    X_np, y_np = validate_xy(X, y)
+    n, d_in = X_np.shape
+    d_out = y_np.shape[1]
+    lr = float(lr)
+    if not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a positive number, got {lr}")
+    if int(epochs) != epochs or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs}")
+    epochs = int(epochs)
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    if batch_size is not None and (int(batch_size) != batch_size or batch_size < 1):
+        raise ValueError(f"batch_size must be None or a positive integer, got {batch_size}")
+    if penalty not in PENALTIES:
+        raise ValueError(f"penalty must be one of {PENALTIES}, got {penalty!r}")
+    if penalty is not None and not (math.isfinite(alpha) and alpha >= 0):
+        raise ValueError(f"alpha must be a non-negative number, got {alpha}")
+    if not 0.0 <= l1_ratio <= 1.0:
+        raise ValueError(f"l1_ratio must lie in [0, 1], got {l1_ratio}")
+    if l1_mode not in L1_MODES:
+        raise ValueError(f"l1_mode must be one of {L1_MODES}, got {l1_mode!r}")
+    full_batch = batch_size is None or batch_size >= n
+
+    gen = torch.Generator().manual_seed(int(seed))
+    Xt = torch.as_tensor(X_np, dtype=dtype)
+    yt = torch.as_tensor(y_np, dtype=dtype)
+    W0, b0 = _initial_params(init, d_in, d_out, gen, dtype)
+    W = W0.clone().requires_grad_(True)
+    b = b0.clone().requires_grad_(True)
+
+    l1 = alpha * (1.0 if penalty == "l1" else l1_ratio if penalty == "enet" else 0.0)
+    l2 = alpha * (1.0 if penalty == "l2" else (1 - l1_ratio) if penalty == "enet" else 0.0)
+    prox = l1 > 0 and l1_mode == "proximal"
+
+    def objective(Xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+        pred = Xb @ W + b
+        if penalty is None:
+            return (pred - yb).pow(2).mean()  # the notes' MSE
+        loss = 0.5 * (pred - yb).pow(2).mean()
+        if l2:
+            loss = loss + l2 * W.pow(2).sum()
+        if l1:
+            # The smooth part for the proximal step; the full objective for recording.
+            if not prox:
+                loss = loss + l1 * W.abs().sum()
+        return loss
+
+    def full_loss() -> float:
+        with torch.no_grad():
+            value = objective(Xt, yt)
+            if prox:
+                value = value + l1 * W.abs().sum()
+        return float(value)
+
+    opt: torch.optim.Optimizer | None = None
+    if optimizer == "sgd":
+        opt = torch.optim.SGD([W, b], lr=lr, momentum=float(momentum))
+    elif optimizer == "adam":
+        opt = torch.optim.Adam([W, b], lr=lr)
+
+    def update() -> None:
+        if opt is None:
+            with torch.no_grad():  # the notes' step
+                W.sub_(lr * W.grad)  # W -= η·∂L/∂W
+                b.sub_(lr * b.grad)  # b -= η·∂L/∂b
+                W.grad.zero_()
+                b.grad.zero_()
+        else:
+            opt.step()
+            opt.zero_grad()
+        if prox:
+            with torch.no_grad():  # soft-threshold: the proximal map of η·α·ρ·||W||₁
+                W.copy_(torch.sign(W) * torch.clamp(W.abs() - lr * l1, min=0.0))
+
+    hist_W = torch.empty(epochs + 1, d_in, d_out, dtype=dtype)
+    hist_b = torch.empty(epochs + 1, d_out, dtype=dtype)
+    hist_loss = np.empty(epochs + 1)
+    hist_W[0] = W.detach()
+    hist_b[0] = b.detach()
+    limit = math.inf
+    diverged_epoch: int | None = None
+    cause: str | None = None
+
+    def blown(k: int, value: float) -> bool:
+        nonlocal diverged_epoch, cause
+        if not math.isfinite(value):
+            diverged_epoch, cause = k, "the loss became infinite or NaN"
+        elif value > limit:
+            diverged_epoch, cause = k, (
+                f"the loss grew above {DIVERGENCE_FACTOR:.0e} × its initial value"
+            )
+        return diverged_epoch is not None
+
+    stopped = False
+    last = 0  # index of the last recorded state
+    if full_batch and not prox:
+        # The notes' loop: epoch k's forward pass computes the loss of state k.
+        for epoch in range(epochs):
+            loss = objective(Xt, yt)
+            value = loss.item()
+            hist_loss[epoch] = value
+            if epoch == 0:
+                limit = DIVERGENCE_FACTOR * max(value, 1e-30)
+            if blown(epoch, value):
+                break
+            loss.backward()
+            update()
+            with torch.no_grad():
+                hist_W[epoch + 1] = W
+                hist_b[epoch + 1] = b
+            last = epoch + 1
+            if on_epoch is not None and (last % callback_every == 0 or last == epochs):
+                if on_epoch(last, value) is False:
+                    stopped = True
+                    break
+        if diverged_epoch is None:
+            hist_loss[last] = full_loss()
+            blown(last, hist_loss[last])
+    else:
+        hist_loss[0] = full_loss()
+        limit = DIVERGENCE_FACTOR * max(hist_loss[0], 1e-30)
+        if not blown(0, hist_loss[0]):
+            for epoch in range(epochs):
+                if full_batch:
+                    loss = objective(Xt, yt)
+                    loss.backward()
+                    update()
+                else:
+                    order = torch.randperm(n, generator=gen)
+                    for start in range(0, n, int(batch_size)):
+                        idx = order[start:start + int(batch_size)]
+                        loss = objective(Xt[idx], yt[idx])
+                        loss.backward()
+                        update()
+                with torch.no_grad():
+                    hist_W[epoch + 1] = W
+                    hist_b[epoch + 1] = b
+                last = epoch + 1
+                hist_loss[last] = full_loss()
+                if blown(last, hist_loss[last]):
+                    break
+                if on_epoch is not None and (last % callback_every == 0 or last == epochs):
+                    if on_epoch(last, float(hist_loss[last])) is False:
+                        stopped = True
+                        break
+
+    n_states = last + 1
+    loss_arr = hist_loss[:n_states].copy()
+    return GDResult(
+        weights=hist_W[:n_states].numpy().astype(np.float64),
+        bias=hist_b[:n_states].numpy().astype(np.float64),
+        loss=loss_arr,
+        epochs_requested=epochs,
+        diverged=diverged_epoch is not None,
+        diverged_epoch=diverged_epoch,
+        divergence_cause=cause,
+        stopped=stopped,
+        settings={
+            "lr": lr, "epochs": epochs, "optimizer": optimizer, "batch_size": batch_size,
+            "seed": int(seed), "penalty": penalty, "alpha": float(alpha),
+            "l1_ratio": float(l1_ratio), "l1_mode": l1_mode,
+            "momentum": float(momentum) if optimizer == "sgd" else None,
+        },
+    )
