@@ -88,7 +88,8 @@ def loss_surface(
     ws = np.linspace(*w_range, n)
     bs = np.linspace(*b_range, n)
     Wg, Bg = np.meshgrid(ws, bs)
-    sxx, sx, sxy, sy, syy = (x1 * x1).mean(), x1.mean(), (x1 * y1).mean(), y1.mean(), (y1 * y1).mean()
+    sxx, sx, sxy = (x1 * x1).mean(), x1.mean(), (x1 * y1).mean()
+    sy, syy = y1.mean(), (y1 * y1).mean()
     L = Wg**2 * sxx + 2 * Wg * Bg * sx + Bg**2 - 2 * Wg * sxy - 2 * Bg * sy + syy
     return ws, bs, np.maximum(L, 0.0)
 

@@ -87,7 +87,7 @@ def line(
     x = rng.uniform(x_min, x_max, size=(n, 1))
     y = slope * x + intercept + noise * rng.standard_normal((n, 1))
     name, desc = "line", f"y = {slope:g}x + {intercept:g} + {noise:g}·noise, {n} points"
-    k = int(round(outliers * n))
+    k = round(outliers * n)
     if k:
         spread = max(abs(slope) * (x_max - x_min), noise, 1.0)
         idx = rng.choice(n, size=k, replace=False)

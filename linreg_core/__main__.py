@@ -1,0 +1,153 @@
+"""Command line: the same engine without a browser.
+
+    python -m linreg_core train --dataset seed --lr 0.1 --epochs 100 --predict 4.0
+
+prints exactly the twelve lines of the notes' example. ``--json`` prints the whole history.
+Bad arguments print one line on stderr and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+
+from linreg_core import datasets_cli as dcli
+from linreg_core.training import OPTIMIZERS, fit_gd
+
+
+class UsageError(Exception):
+    """A bad argument: reported as one line on stderr, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one clear line instead of usage + error
+        raise UsageError(message)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def _floats(text: str) -> list[float]:
+    return [_float(t) for t in text.split(",") if t.strip()] or [_float(text)]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m linreg_core", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    t = sub.add_parser("train", help="train by gradient descent and print the loss per epoch")
+    dcli.add_dataset_arguments(t)
+    t.add_argument("--lr", type=_float, default=0.01, help="learning rate η (default 0.01)")
+    t.add_argument("--epochs", type=_positive_int, default=100, help="epochs (default 100)")
+    t.add_argument("--optimizer", choices=OPTIMIZERS, default="manual",
+                   help="manual: the notes' no_grad step; sgd: torch.optim.SGD; adam")
+    t.add_argument("--momentum", type=_float, default=0.9, help="momentum for --optimizer sgd")
+    t.add_argument("--batch-size", type=_positive_int, default=None,
+                   help="mini-batch size (default: full batch)")
+    t.add_argument("--seed", type=int, default=0,
+                   help="seed of the data, the random init and the shuffling (default 0)")
+    t.add_argument("--init", default="random",
+                   help="random (for --dataset seed: the notes' own draw), zeros, or "
+                        "comma-separated initial weights followed by the bias: 'w1,...,wD,b'")
+    t.add_argument("--standardize", action="store_true", help="standardize the features")
+    t.add_argument("--predict", type=_floats, default=None, metavar="X",
+                   help="print the prediction at X (comma-separated, one value per feature)")
+    t.add_argument("--json", action="store_true", help="print the whole history as JSON")
+    return parser
+
+
+def _parse_init(text: str, n_features: int, dataset) -> object:
+    if text == "random":
+        return (dataset.notes_init, 0.0) if dataset.notes_init is not None else "random"
+    if text == "zeros":
+        return "zeros"
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise UsageError(
+            f"--init must be random, zeros or 'w1,...,wD,b', got {text!r}"
+        ) from None
+    if len(values) != n_features + 1:
+        raise UsageError(
+            f"--init needs {n_features} weight(s) and a bias ({n_features + 1} numbers), "
+            f"got {len(values)}"
+        )
+    return (np.array(values[:-1]).reshape(-1, 1), values[-1])
+
+
+def train(args: argparse.Namespace) -> int:
+    dataset = dcli.load_dataset(args)
+    X = dataset.X
+    mean = scale = None
+    if args.standardize:
+        from linreg_core.data import standardize
+
+        X, mean, scale = standardize(X)
+    init = _parse_init(args.init, X.shape[1], dataset)
+    result = fit_gd(
+        X, dataset.y, lr=args.lr, epochs=args.epochs, optimizer=args.optimizer,
+        momentum=args.momentum, batch_size=args.batch_size, init=init, seed=args.seed,
+    )
+    if args.json:
+        payload = result.to_dict()
+        payload["dataset"] = {"name": dataset.name, "features": dataset.feature_names,
+                              "n_samples": dataset.n_samples}
+        print(json.dumps(payload))
+    else:
+        # As the notes print: epoch k's forward-pass loss (the state before its update).
+        for k in range(1, result.epochs_run + 1):
+            if k % 10 == 0 or k == 1:
+                print(f"Epoch {k}/{args.epochs}, Loss: {result.loss[k - 1]:.4f}")
+    if args.predict is not None:
+        x = np.asarray(args.predict, dtype=float)
+        if x.size != X.shape[1]:
+            raise UsageError(f"--predict needs {X.shape[1]} value(s), got {x.size}")
+        if mean is not None:
+            x = (x - mean) / scale
+        pred = x @ result.final_weights + result.final_bias
+        label = ",".join(f"{v:g}" for v in args.predict)
+        values = ", ".join(f"{v:.4f}" for v in np.ravel(pred))
+        print(f"Prediction for x={label if x.size > 1 else f'{args.predict[0]:.1f}'}: {values}")
+    if result.diverged:
+        from linreg_core.analysis import stable_lr
+
+        print(f"Training diverged at epoch {result.diverged_epoch}: {result.divergence_cause}; "
+              f"the largest stable learning rate here is {stable_lr(X):.4g}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return {"train": train}[args.command](args)
+    except (UsageError, ValueError) as exc:
+        print(f"linreg_core: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""The ``--dataset`` options shared by the command-line subcommands."""
+
+from __future__ import annotations
+
+import argparse
+
+from linreg_core import data
+
+DATASETS = ("seed", "line", "seed3", "diabetes")
+
+
+def add_dataset_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dataset", choices=DATASETS, default="seed",
+                   help="seed: the notes' y = 2x + 3 example; line: a custom line; seed3: the "
+                        "notes' 3-feature example; diabetes: scikit-learn's diabetes data")
+    p.add_argument("--feature", default=None,
+                   help=f"diabetes: one feature ({', '.join(data.DIABETES_FEATURES)}); "
+                        "default all ten")
+    p.add_argument("--n", type=int, default=100, help="line: number of points")
+    p.add_argument("--slope", type=float, default=2.0, help="line: slope")
+    p.add_argument("--intercept", type=float, default=3.0, help="line: intercept")
+    p.add_argument("--noise", type=float, default=1.0, help="line: noise standard deviation")
+    p.add_argument("--outliers", type=float, default=0.0, help="line: fraction of outliers")
+
+
+def load_dataset(args: argparse.Namespace) -> data.Dataset:
+    if args.dataset == "seed":
+        return data.seed_example(seed=args.seed)
+    if args.dataset == "line":
+        return data.line(n=args.n, slope=args.slope, intercept=args.intercept, noise=args.noise,
+                         seed=args.seed, outliers=args.outliers)
+    if args.dataset == "seed3":
+        return data.seed3(seed=args.seed)
+    return data.diabetes(feature=args.feature)

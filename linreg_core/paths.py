@@ -1,0 +1,654 @@
+"""Regularization paths: Lasso, Ridge and Elastic-net coefficients against α, exactly.
+
+The convention (the course notes'), for ``X`` of shape ``(n, d)`` and an unpenalized
+intercept ``b``::
+
+    minimize over (w, b)   (1/(2n))·||y − Xw − b||²  +  α·P(w)
+
+    Lasso        P(w) = ||w||₁
+    Ridge        P(w) = ||w||²₂                         (NOT scikit-learn's Ridge scaling)
+    Elastic net  P(w) = ρ·||w||₁ + (1 − ρ)·||w||²₂      (ρ = ``l1_ratio``)
+
+so the elastic net with ρ = 1 is the Lasso above and with ρ = 0 the Ridge above. The
+intercept is removed by centering: with ``Xc = X − x̄`` and ``yc = y − ȳ`` the problem in
+``w`` alone has the same form, and ``b = ȳ − x̄·w``.
+
+The same models in scikit-learn's conventions (:func:`sklearn_equivalent`):
+
+* ``Lasso`` minimizes ``(1/(2n))||r||² + a·||w||₁``: the same objective, ``a = α``.
+* ``Ridge`` minimizes ``||r||² + a·||w||²``: ours times ``2n`` is
+  ``||r||² + 2nα·||w||²``, so ``a = 2nα``.
+* ``ElasticNet`` minimizes ``(1/(2n))||r||² + a·r'·||w||₁ + ½·a·(1 − r')·||w||²``.
+  Matching both penalty weights, ``a·r' = ρα`` and ``½·a·(1 − r') = (1 − ρ)α``; adding the
+  first to twice the second gives ``a = ρα + 2(1 − ρ)α = (2 − ρ)·α``, and then
+  ``r' = ρα / a = ρ / (2 − ρ)``. At ρ = 1 this is ``a = α, r' = 1`` (the Lasso); at ρ = 0
+  it is ``a = 2α, r' = 0``, scikit-learn's pure-L2 elastic net, which it solves poorly by
+  coordinate descent, so ρ = 0 is mapped to ``Ridge(alpha=2nα)`` instead.
+
+How the paths are computed (every α is an exact solution, not an early-stopped one):
+
+* Ridge: ``(XcᵀXc + 2nα·I)·w = Xcᵀyc`` for every α from ONE factorization: ``eigh`` of
+  ``XcᵀXc`` when ``n ≥ 2d`` (and the smallest α is not so small that squaring the condition
+  number would cost accuracy), otherwise one thin SVD of ``Xc``.
+* Lasso and elastic net: scikit-learn's warm-started coordinate-descent ``enet_path`` on the
+  centered data (α mapped as above) finds the active set; each α is then *polished*: the
+  KKT equations restricted to the active set, ``(G_SS + 2(1−ρ)α·I)·w_S = c_S − ρα·s_S``
+  with ``G = XcᵀXc/n``, ``c = Xcᵀyc/n`` and ``s`` the signs, are solved directly (a small
+  Cholesky solve), the signs and the inactive conditions ``|c_j − (Gw)_j| ≤ ρα`` are
+  checked, and the active set is corrected until they hold. A verified solution is exact to
+  rounding, whatever tolerance coordinate descent stopped at, so coordinate descent can run
+  at scikit-learn's default tolerance. Where verification fails (a rank-deficient active
+  set, e.g. more features than samples, where the Lasso solution need not be unique),
+  coordinate descent is rerun at that α with ``tol=1e-12``; :attr:`PathResult.kkt_violation`
+  reports how well every returned solution satisfies the optimality conditions.
+
+Nothing here imports Streamlit; randomness (the cross-validation folds) comes only from a
+local ``random_state``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+
+__all__ = [
+    "MODELS",
+    "CVResult",
+    "PathResult",
+    "alpha_max",
+    "coefficient_paths",
+    "cross_validate_path",
+    "sklearn_equivalent",
+]
+
+MODELS = ("lasso", "ridge", "enet")
+
+#: The coordinate-descent tolerance used before polishing (scikit-learn's default).
+CD_TOL = 1e-4
+#: The coordinate-descent tolerance of the fallback for α where polishing fails.
+CD_TOL_FALLBACK = 1e-12
+CD_MAX_ITER = 100_000
+#: Relative slack of the inactive-feature KKT check ``|c_j − (Gw)_j| ≤ ρα``.
+KKT_SLACK = 1e-10
+#: Reciprocal condition number below which an active-set system is not trusted.
+RCOND_MIN = 1e-10
+#: Default grid depth: lasso/enet from alpha_max down to alpha_max·EPS.
+EPS = 1e-3
+#: Default Ridge grid: from RIDGE_HI·λmax down to RIDGE_LO·λmax, λmax = top eigenvalue of XcᵀXc/n.
+RIDGE_HI, RIDGE_LO = 1e3, 1e-4
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class PathResult:
+    """Coefficients along a regularization path (convention in the module docstring).
+
+    Attributes
+    ----------
+    alphas : (n_alphas,) in decreasing order.
+    coefs : (n_alphas, n_features); row ``k`` is the solution at ``alphas[k]``.
+    intercepts : (n_alphas,); ``ȳ − x̄·w`` (``ȳ`` when ``standardized``, as ``x̄ = 0`` then).
+    model : ``"lasso"``, ``"ridge"`` or ``"enet"``.
+    l1_ratio : the ρ actually used (1.0 for the Lasso, 0.0 for Ridge).
+    feature_names : optional names, one per column.
+    standardized : whether the coefficients are for standardized features.
+    x_mean, x_scale : (n_features,) the standardization ``(X − x_mean) / x_scale`` used
+        when ``standardized`` (scale 1 for a constant column), else ``None``.
+    kkt_violation : (n_alphas,) the largest violation of the optimality conditions at each
+        α, relative to ``max|Xcᵀyc|/n`` (0 means exact; rounding gives ~1e-15).
+    """
+
+    alphas: np.ndarray
+    coefs: np.ndarray
+    intercepts: np.ndarray
+    model: str
+    l1_ratio: float
+    feature_names: tuple[str, ...] | None = None
+    standardized: bool = False
+    x_mean: np.ndarray | None = None
+    x_scale: np.ndarray | None = None
+    kkt_violation: np.ndarray | None = None
+
+    @property
+    def n_alphas(self) -> int:
+        return int(self.alphas.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.coefs.shape[1])
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predictions ``(n, n_alphas)`` of every α's model (standardizing X if fitted so)."""
+        X = _as_float_2d(X, "X")
+        if X.shape[1] != self.n_features:
+            raise ValueError(f"X has {X.shape[1]} features, the path has {self.n_features}")
+        if self.standardized:
+            X = (X - self.x_mean) / self.x_scale
+        return X @ self.coefs.T + self.intercepts
+
+    def original_scale(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(coefs, intercepts)`` for the unstandardized features (the same models)."""
+        if not self.standardized:
+            return self.coefs.copy(), self.intercepts.copy()
+        coefs = self.coefs / self.x_scale
+        return coefs, self.intercepts - coefs @ self.x_mean
+
+
+@dataclass(frozen=True)
+class CVResult:
+    """K-fold validation MSE along a fixed α grid.
+
+    ``fold_mse`` is ``(cv, n_alphas)``; ``mean_mse`` and ``std_mse`` (population std,
+    ddof=0) are over folds. ``best_index`` minimizes ``mean_mse`` (the largest α on a tie);
+    ``alpha_1se`` is the largest α whose mean MSE is within one standard error
+    (``std_mse/√cv``) of the best.
+    """
+
+    alphas: np.ndarray
+    mean_mse: np.ndarray
+    std_mse: np.ndarray
+    best_alpha: float
+    best_index: int
+    fold_mse: np.ndarray
+    alpha_1se: float
+    model: str
+    l1_ratio: float
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _as_float_2d(X: Any, name: str) -> np.ndarray:
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numeric: {exc}") from None
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {X.shape}")
+    if X.shape[1] < 1:
+        raise ValueError(f"{name} must have at least one feature, got shape {X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return X
+
+
+def _validate_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    X = _as_float_2d(X, "X")
+    try:
+        y = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"y must be numeric: {exc}") from None
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D (n_samples,) or (n_samples, 1), got shape {y.shape}")
+    if not np.all(np.isfinite(y)):
+        raise ValueError("y contains NaN or infinite values")
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"X and y have different lengths: {X.shape[0]} and {y.shape[0]}")
+    if X.shape[0] < 2:
+        raise ValueError(f"need at least 2 samples, got {X.shape[0]}")
+    return X, y
+
+
+def _check_model(model: Any) -> str:
+    if not isinstance(model, str) or model.lower() not in MODELS:
+        raise ValueError(f"unknown model {model!r}; expected one of {', '.join(MODELS)}")
+    return model.lower()
+
+
+def _check_l1_ratio(l1_ratio: Any) -> float:
+    try:
+        rho = float(l1_ratio)
+    except (TypeError, ValueError):
+        raise ValueError(f"l1_ratio must be a number in [0, 1], got {l1_ratio!r}") from None
+    if not (math.isfinite(rho) and 0.0 <= rho <= 1.0):
+        raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}")
+    return rho
+
+
+def _check_alpha(alpha: Any) -> float:
+    try:
+        a = float(alpha)
+    except (TypeError, ValueError):
+        raise ValueError(f"alpha must be a positive finite number, got {alpha!r}") from None
+    if not (math.isfinite(a) and a > 0):
+        raise ValueError(f"alpha must be positive and finite, got {alpha!r}")
+    return a
+
+
+def _check_alphas(alphas: Any) -> np.ndarray:
+    if isinstance(alphas, numbers.Real):
+        alphas = [alphas]
+    try:
+        arr = np.asarray(alphas, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"alphas must be a sequence of numbers, got {alphas!r}") from None
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"alphas must be a non-empty 1-D sequence, got shape {arr.shape}")
+    bad = ~(np.isfinite(arr) & (arr > 0))
+    if bad.any():
+        raise ValueError(
+            f"alphas must be positive and finite; got {arr[bad][0]!r} at index "
+            f"{int(np.flatnonzero(bad)[0])}"
+        )
+    return np.sort(arr)[::-1].copy()
+
+
+def _check_int(value: Any, name: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{name} must be an integer ≥ {low}, got {value!r}")
+    return int(value)
+
+
+def _effective(model: str, l1_ratio: float) -> tuple[str, float]:
+    """The solver family and ρ: Lasso is ρ = 1, Ridge (and enet with ρ = 0) ρ = 0."""
+    if model == "lasso":
+        return "l1", 1.0
+    if model == "ridge" or l1_ratio == 0.0:
+        return "ridge", 0.0
+    return "l1", l1_ratio
+
+
+# --------------------------------------------------------------------------- preparation
+
+
+@dataclass
+class _Centered:
+    Xc: np.ndarray
+    yc: np.ndarray
+    x_mean: np.ndarray
+    y_mean: float
+    x_scale: np.ndarray | None
+
+
+def _center(X: np.ndarray, y: np.ndarray, standardize: bool) -> _Centered:
+    x_mean = X.mean(axis=0)
+    Xc = X - x_mean
+    const = np.ptp(X, axis=0) == 0
+    Xc[:, const] = 0.0  # exactly, not x − mean(x) rounding
+    scale = None
+    if standardize:
+        std = np.sqrt(np.mean(Xc**2, axis=0))
+        const |= std <= 1e-12 * np.abs(x_mean)
+        scale = np.where(const, 1.0, std)
+        scale = np.where(scale > 0, scale, 1.0)
+        Xc = Xc / scale
+        Xc[:, const] = 0.0
+    y_mean = float(y.mean())
+    return _Centered(Xc=Xc, yc=y - y_mean, x_mean=x_mean, y_mean=y_mean, x_scale=scale)
+
+
+def _gram_top_eig(Xc: np.ndarray) -> float:
+    """Largest eigenvalue of ``XcᵀXc/n`` (= largest squared singular value / n)."""
+    n, d = Xc.shape
+    if d <= n:
+        return float(scipy.linalg.eigvalsh(Xc.T @ Xc / n, subset_by_index=[d - 1, d - 1])[0])
+    return float(scipy.linalg.eigvalsh(Xc @ Xc.T / n, subset_by_index=[n - 1, n - 1])[0])
+
+
+def _alpha_max_centered(Xc: np.ndarray, yc: np.ndarray, rho: float) -> float:
+    return float(np.max(np.abs(Xc.T @ yc))) / (Xc.shape[0] * rho)
+
+
+def _default_alphas(c: _Centered, family: str, rho: float, n_alphas: int) -> np.ndarray:
+    if family == "ridge":
+        top = _gram_top_eig(c.Xc)
+        hi, lo = RIDGE_HI * top, RIDGE_LO * top
+        if not top > 0:  # every column constant: any grid gives w = 0
+            hi, lo = RIDGE_HI, RIDGE_LO
+    else:
+        hi = _alpha_max_centered(c.Xc, c.yc, rho)
+        if not hi > 0:  # y or X constant: w = 0 for every α
+            hi = 1.0
+        lo = hi * EPS
+    if n_alphas == 1:
+        return np.array([hi])
+    return np.geomspace(hi, lo, n_alphas)
+
+
+# --------------------------------------------------------------------------- solvers
+
+
+def _ridge_path(Xc: np.ndarray, yc: np.ndarray, alphas: np.ndarray):
+    """Solve ``(XcᵀXc + 2nα·I)·w = Xcᵀyc`` for every α from one factorization.
+
+    Returns the coefficients (n_alphas, d) and the KKT checker (with the Gram if formed).
+    """
+    n, d = Xc.shape
+    shifts = 2.0 * n * alphas  # (n_alphas,)
+    if n >= 2 * d:
+        gram_n = Xc.T @ Xc
+        lam, V = scipy.linalg.eigh(gram_n)
+        lam = np.clip(lam, 0.0, None)
+        checker = _ActiveSet(Xc, yc, gram_n / n)
+        # Squaring the condition number is harmless unless the smallest shift is tiny
+        # next to the top eigenvalue; then fall through to the SVD.
+        if lam[-1] == 0 or shifts.min() >= 1e-6 * lam[-1]:
+            z = V.T @ (checker.c * n)
+            return (V @ (z[:, None] / (lam[:, None] + shifts[None, :]))).T, checker
+    else:
+        checker = _ActiveSet(Xc, yc, None)
+    U, s, Vt = scipy.linalg.svd(Xc, full_matrices=False, lapack_driver="gesdd")
+    z = s * (U.T @ yc)
+    return (Vt.T @ (z[:, None] / (s[:, None] ** 2 + shifts[None, :]))).T, checker
+
+
+class _ActiveSet:
+    """Polish a coordinate-descent solution by solving the KKT system on its active set."""
+
+    def __init__(self, Xc: np.ndarray, yc: np.ndarray, gram: np.ndarray | None):
+        self.Xc, self.n = Xc, Xc.shape[0]
+        self.G = gram  # XcᵀXc/n, or None when d > n (then products go through Xc)
+        self.c = Xc.T @ yc / self.n
+        self.c_max = float(np.max(np.abs(self.c)))
+        self._cache: tuple | None = None  # (S, l2, Cholesky factor) of the last solve
+
+    def _G_SS(self, S: np.ndarray) -> np.ndarray:
+        if self.G is not None:
+            return self.G[np.ix_(S, S)]
+        XS = self.Xc[:, S]
+        return XS.T @ XS / self.n
+
+    def _Gw(self, w: np.ndarray, S: np.ndarray) -> np.ndarray:
+        if self.G is not None:
+            return self.G @ w
+        return self.Xc.T @ (self.Xc[:, S] @ w[S]) / self.n
+
+    def _solve(self, S: np.ndarray, l2: float, b: np.ndarray) -> np.ndarray | None:
+        """``(G_SS + 2·l2·I)⁻¹ b``, reusing the last factorization if S and l2 are unchanged."""
+        cache = self._cache
+        if cache is not None and cache[1] == l2 and np.array_equal(cache[0], S):
+            chol = cache[2]
+        else:
+            A = self._G_SS(S)
+            A.flat[:: S.size + 1] += 2.0 * l2
+            chol = _spd_factor(A)
+            self._cache = None if chol is None else (S, l2, chol)
+            if chol is None:
+                return None
+        x, info = _POTRS(chol, b, lower=False)
+        return x if info == 0 else None
+
+    def polish(self, w0: np.ndarray, l1: float, l2: float, max_rounds: int = 20):
+        """The exact solution near ``w0`` with its support, or ``None`` if not verified."""
+        d = self.c.shape[0]
+        if self.c_max <= l1 * (1.0 + 1e-12):  # w = 0 satisfies the KKT conditions
+            return np.zeros(d)
+        bound = l1 + KKT_SLACK * max(l1, self.c_max)
+        S = np.flatnonzero(w0)
+        s = np.sign(w0[S])
+        for _ in range(max_rounds):
+            w = np.zeros(d)
+            if S.size:
+                wS = self._solve(S, l2, self.c[S] - l1 * s)
+                if wS is None:
+                    return None
+                w[S] = wS
+            r = self.c - self._Gw(w, S)
+            flipped = np.sign(w[S]) != s
+            r[S] = 0.0  # the inactive check is for features outside S
+            entering = np.flatnonzero(np.abs(r) > bound)
+            if not entering.size and not flipped.any():
+                return w
+            S_new = np.concatenate([S[~flipped], entering])
+            s_new = np.concatenate([s[~flipped], np.sign(r[entering])])
+            order = np.argsort(S_new)
+            S, s = S_new[order], s_new[order]
+        return None
+
+    def kkt_violation(self, W: np.ndarray, l1s: np.ndarray, l2s: np.ndarray) -> np.ndarray:
+        """Largest KKT violation per row of ``W`` (n_alphas, d), relative to ``max|c|``."""
+        if self.G is not None:
+            GW = W @ self.G
+        else:
+            GW = (self.Xc @ W.T).T @ self.Xc / self.n
+        grad = self.c[None, :] - GW - 2.0 * l2s[:, None] * W  # must equal l1·sign(w)
+        viol = np.where(
+            W != 0,
+            np.abs(grad - l1s[:, None] * np.sign(W)),
+            np.maximum(np.abs(grad) - l1s[:, None], 0.0),
+        )
+        return viol.max(axis=1) / (self.c_max if self.c_max > 0 else 1.0)
+
+
+_POTRF, _POCON, _POTRS = scipy.linalg.lapack.get_lapack_funcs(
+    ("potrf", "pocon", "potrs"), (np.zeros(1),)
+)
+
+
+def _spd_factor(A: np.ndarray) -> np.ndarray | None:
+    """Cholesky factor of symmetric positive definite, well-conditioned ``A``; else None."""
+    chol, info = _POTRF(A, lower=False, clean=False)
+    if info != 0:
+        return None
+    rcond, info = _POCON(chol, np.abs(A).sum(axis=0).max())
+    if info != 0 or not rcond >= RCOND_MIN:
+        return None
+    return chol
+
+
+def _sk_enet_path(Xf, yf, gram, Xy, sk_alphas, sk_l1, tol, coef_init=None) -> np.ndarray:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import enet_path
+
+    with warnings.catch_warnings():
+        # Convergence is judged by our own KKT check afterwards, not by the CD's gap.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _, coefs, _ = enet_path(
+            Xf, yf, l1_ratio=sk_l1, alphas=sk_alphas,
+            precompute=gram if gram is not None else False, Xy=Xy,
+            coef_init=coef_init, tol=tol, max_iter=CD_MAX_ITER, check_input=False,
+        )
+    return coefs.T  # (n_alphas, d)
+
+
+def _l1_path(Xc: np.ndarray, yc: np.ndarray, alphas: np.ndarray, rho: float):
+    """Lasso (ρ = 1) / elastic-net path: warm-started CD, then exact active-set polishing."""
+    n, d = Xc.shape
+    sk = [sklearn_equivalent("enet", a, n, rho) for a in alphas]
+    sk_alphas = np.array([e["alpha"] for e in sk])
+    sk_l1 = rho / (2.0 - rho)
+    Xf = np.asfortranarray(Xc)
+    use_gram = n > d
+    gram_n = np.ascontiguousarray(Xf.T @ Xf) if use_gram else None
+    Xy = Xf.T @ yc if use_gram else None
+    gram = gram_n / n if use_gram else None
+    coefs = _sk_enet_path(Xf, yc, gram_n, Xy, sk_alphas, sk_l1, CD_TOL)
+    solver = _ActiveSet(Xc, yc, gram)
+    l1s, l2s = rho * alphas, (1.0 - rho) * alphas
+    for k in range(len(alphas)):
+        w = solver.polish(coefs[k], l1s[k], l2s[k])
+        if w is None:  # unverified: tight CD from where we are, then try again
+            tight = _sk_enet_path(
+                Xf, yc, gram_n, Xy, sk_alphas[k : k + 1], sk_l1, CD_TOL_FALLBACK,
+                coef_init=np.asfortranarray(coefs[k]),
+            )[0]
+            w = solver.polish(tight, l1s[k], l2s[k])
+            if w is None:
+                w = tight
+        coefs[k] = w
+    return coefs, solver.kkt_violation(coefs, l1s, l2s)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def sklearn_equivalent(
+    model: str, alpha: float, n_samples: int, l1_ratio: float = 0.5
+) -> dict[str, Any]:
+    """The scikit-learn estimator and parameters that minimize the same objective.
+
+    Ours is ``(1/(2n))·||y − Xw − b||² + α·P(w)`` with ``P = ||w||₁`` (Lasso),
+    ``||w||²₂`` (Ridge) or ``ρ||w||₁ + (1−ρ)||w||²₂`` (elastic net, ρ = ``l1_ratio``).
+
+    * ``"lasso"`` → ``{"estimator": "Lasso", "alpha": α}``
+    * ``"ridge"`` → ``{"estimator": "Ridge", "alpha": 2·n·α}``
+    * ``"enet"`` → ``{"estimator": "ElasticNet", "alpha": (2 − ρ)·α,
+      "l1_ratio": ρ / (2 − ρ)}``, from ``a·r' = ρα`` and ``½·a·(1 − r') = (1 − ρ)α``;
+      ρ = 0 → ``{"estimator": "Ridge", "alpha": 2·n·α}``.
+
+    All with ``fit_intercept=True`` (the intercept is unpenalized in both conventions).
+    """
+    model = _check_model(model)
+    a = _check_alpha(alpha)
+    n = _check_int(n_samples, "n_samples", 1)
+    rho = _check_l1_ratio(l1_ratio)
+    if model == "ridge" or (model == "enet" and rho == 0.0):
+        return {"estimator": "Ridge", "alpha": 2.0 * n * a}
+    if model == "lasso":
+        return {"estimator": "Lasso", "alpha": a}
+    return {"estimator": "ElasticNet", "alpha": (2.0 - rho) * a, "l1_ratio": rho / (2.0 - rho)}
+
+
+def alpha_max(X: Any, y: Any, *, l1_ratio: float = 1.0, standardize: bool = False) -> float:
+    """The smallest α at which every Lasso/elastic-net coefficient is zero.
+
+    ``max_j |Xcᵀyc|_j / (n·ρ)`` in the module's convention (``ρ = 1``: the Lasso).
+    """
+    X, y = _validate_xy(X, y)
+    rho = _check_l1_ratio(l1_ratio)
+    if rho == 0.0:
+        raise ValueError("alpha_max is infinite for l1_ratio = 0 (Ridge never zeroes weights)")
+    c = _center(X, y, bool(standardize))
+    return _alpha_max_centered(c.Xc, c.yc, rho)
+
+
+def coefficient_paths(
+    X: Any,
+    y: Any,
+    *,
+    model: str = "lasso",
+    alphas: Sequence[float] | np.ndarray | None = None,
+    n_alphas: int = 100,
+    l1_ratio: float = 0.5,
+    standardize: bool = False,
+    feature_names: Sequence[str] | None = None,
+) -> PathResult:
+    """Exact coefficients along α for the Lasso, Ridge or elastic net, with an intercept.
+
+    Minimizes ``(1/(2n))·||y − Xw − b||² + α·P(w)`` (intercept unpenalized) with
+    ``P = ||w||₁`` (``"lasso"``), ``||w||²₂`` (``"ridge"``; scikit-learn's ``Ridge`` alpha is
+    ``2nα``) or ``ρ||w||₁ + (1−ρ)||w||²₂`` (``"enet"``, ρ = ``l1_ratio`` in [0, 1]; ρ = 0
+    is solved as the Ridge). See :func:`sklearn_equivalent` for the mapping.
+
+    Parameters
+    ----------
+    X : (n, d) finite numbers; y : (n,) or (n, 1) finite numbers; n ≥ 2.
+    alphas : positive finite values (returned sorted in decreasing order). Default: for the
+        Lasso/elastic net ``n_alphas`` log-spaced values from ``alpha_max`` (all weights
+        zero) down to ``alpha_max·1e-3``; for the Ridge from ``1e3·λmax`` down to
+        ``1e-4·λmax``, λmax the top eigenvalue of ``XcᵀXc/n``.
+    standardize : fit on ``(X − mean) / std`` (population std; a constant column is only
+        centered); the coefficients are then for the standardized features, see
+        :meth:`PathResult.original_scale`.
+    feature_names : optional, one per column (taken from ``X.columns`` if X has them).
+    """
+    model = _check_model(model)
+    rho_in = _check_l1_ratio(l1_ratio)
+    if feature_names is None and hasattr(X, "columns"):
+        feature_names = [str(col) for col in X.columns]
+    X, y = _validate_xy(X, y)
+    names = None
+    if feature_names is not None:
+        names = tuple(str(f) for f in feature_names)
+        if len(names) != X.shape[1]:
+            raise ValueError(f"{len(names)} feature_names for {X.shape[1]} features")
+    family, rho = _effective(model, rho_in)
+    c = _center(X, y, bool(standardize))
+    if alphas is None:
+        grid = _default_alphas(c, family, rho, _check_int(n_alphas, "n_alphas", 1))
+    else:
+        grid = _check_alphas(alphas)
+    return _fit_centered(c, grid, model, family, rho, names)
+
+
+def _fit_centered(c: _Centered, grid, model, family, rho, names) -> PathResult:
+    if family == "ridge":
+        coefs, checker = _ridge_path(c.Xc, c.yc, grid)
+        kkt = checker.kkt_violation(coefs, np.zeros_like(grid), grid)
+    else:
+        coefs, kkt = _l1_path(c.Xc, c.yc, grid, rho)
+    if c.x_scale is not None:
+        intercepts = np.full(grid.shape, c.y_mean)
+    else:
+        intercepts = c.y_mean - coefs @ c.x_mean
+    return PathResult(
+        alphas=grid,
+        coefs=coefs,
+        intercepts=intercepts,
+        model=model,
+        l1_ratio=rho,
+        feature_names=names,
+        standardized=c.x_scale is not None,
+        x_mean=c.x_mean if c.x_scale is not None else None,
+        x_scale=c.x_scale,
+        kkt_violation=kkt,
+    )
+
+
+def cross_validate_path(
+    X: Any,
+    y: Any,
+    *,
+    model: str = "lasso",
+    alphas: Sequence[float] | np.ndarray | None = None,
+    n_alphas: int = 100,
+    l1_ratio: float = 0.5,
+    standardize: bool = False,
+    cv: int = 5,
+    seed: int = 0,
+) -> CVResult:
+    """K-fold validation MSE against α on one grid (the convention of :func:`coefficient_paths`).
+
+    The grid is fixed from the full data (as :func:`coefficient_paths` would choose it, or
+    ``alphas``); each fold's path is computed by :func:`coefficient_paths` on the training
+    part, standardized (if asked) with the training part's mean and std only. Folds are
+    ``KFold(cv, shuffle=True, random_state=seed)``.
+    """
+    from sklearn.model_selection import KFold
+
+    model = _check_model(model)
+    rho_in = _check_l1_ratio(l1_ratio)
+    X, y = _validate_xy(X, y)
+    cv = _check_int(cv, "cv", 2)
+    if cv > X.shape[0]:
+        raise ValueError(f"cv={cv} folds need at least {cv} samples, got {X.shape[0]}")
+    seed = _check_int(seed, "seed", 0)
+    family, rho = _effective(model, rho_in)
+    if alphas is None:
+        c = _center(X, y, bool(standardize))
+        grid = _default_alphas(c, family, rho, _check_int(n_alphas, "n_alphas", 1))
+    else:
+        grid = _check_alphas(alphas)
+    folds = KFold(n_splits=cv, shuffle=True, random_state=seed).split(X)
+    fold_mse = np.empty((cv, grid.size))
+    for i, (train, test) in enumerate(folds):
+        path = coefficient_paths(
+            X[train], y[train], model=model, alphas=grid, l1_ratio=rho_in,
+            standardize=standardize,
+        )
+        fold_mse[i] = np.mean((path.predict(X[test]) - y[test, None]) ** 2, axis=0)
+    mean, std = fold_mse.mean(axis=0), fold_mse.std(axis=0)
+    best = int(np.argmin(mean))  # grid is decreasing: argmin's first hit is the largest α
+    within = np.flatnonzero(mean <= mean[best] + std[best] / math.sqrt(cv))
+    return CVResult(
+        alphas=grid,
+        mean_mse=mean,
+        std_mse=std,
+        best_alpha=float(grid[best]),
+        best_index=best,
+        fold_mse=fold_mse,
+        alpha_1se=float(grid[within[0]]),
+        model=model,
+        l1_ratio=rho,
+    )

@@ -1,0 +1,86 @@
+"""A gradient-descent scene: settings in, everything the page shows out (no UI import)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from linreg_core import analysis, data
+from linreg_core.settings import GDSettings
+from linreg_core.training import GDResult, fit_gd
+
+
+@dataclass
+class GDScene:
+    settings: GDSettings
+    dataset: data.Dataset
+    X: np.ndarray  # the features as trained on (standardized if asked)
+    result: GDResult
+    optimum: analysis.ClosedForm
+    lambda_max: float
+    stable_lr: float
+    r2: float
+    distance_to_optimum: float
+    epochs_to_1pct: int | None
+    figure: dict[str, Any]
+    init_note: str
+
+    def __getstate__(self):  # plain pickling for st.cache_data
+        return self.__dict__
+
+
+def load_dataset(s: GDSettings) -> data.Dataset:
+    if s.dataset == "seed":
+        return data.seed_example(seed=s.seed)
+    if s.dataset in ("line", "outliers"):
+        return data.line(n=s.n, slope=s.slope, intercept=s.intercept, noise=s.noise,
+                         x_min=s.x_min, x_max=s.x_max, seed=s.seed,
+                         outliers=s.outliers if s.dataset == "outliers" else 0.0)
+    if s.dataset == "seed3":
+        return data.seed3(seed=s.seed)
+    if s.dataset == "diabetes":
+        return data.diabetes(feature=None if s.feature == "all" else s.feature)
+    raise ValueError(f"unknown dataset {s.dataset!r}")
+
+
+def build_gd_scene(s: GDSettings, *, max_frames: int = 300, start_epoch: int | None = None,
+                   on_epoch=None) -> GDScene:
+    """Load the data, train, and compute the readouts and the animation for one scene."""
+    ds = load_dataset(s)
+    X = ds.X
+    if s.standardize:
+        X, _, _ = data.standardize(X)
+    d = X.shape[1]
+    if s.init == "random":
+        if ds.notes_init is not None and not s.standardize:
+            init = (ds.notes_init, 0.0)
+            note = (f"W₀ drawn as in the notes: torch.randn right after the data "
+                    f"(seed {s.seed}), b₀ = 0")
+        else:
+            init, note = "random", f"W₀ ~ N(0, 1) from a local generator seeded {s.seed}, b₀ = 0"
+    elif s.init == "zeros":
+        init, note = "zeros", "W₀ = 0, b₀ = 0"
+    else:
+        init, note = (np.full((d, 1), float(s.w0)), float(s.b0)), (
+            f"W₀ = {s.w0:g} (every weight), b₀ = {s.b0:g}")
+    batch_size = {"full": None, "mini": int(s.batch_size), "single": 1}[s.batch]
+    result = fit_gd(X, ds.y, lr=s.lr, epochs=s.epochs, optimizer=s.optimizer,
+                    momentum=s.momentum, batch_size=batch_size, init=init, seed=s.seed,
+                    on_epoch=on_epoch, callback_every=50)
+    optimum = analysis.closed_form(X, ds.y)
+    lam = analysis.hessian_max_eig(X)
+    W, b = result.final_weights, result.final_bias
+    dist = float(np.sqrt(np.sum((W - optimum.weights) ** 2) + np.sum((b - optimum.bias) ** 2)))
+    from linreg_core.figures import gd_animation_figure
+
+    fig = gd_animation_figure(X, ds.y, result, optimum, feature_names=ds.feature_names,
+                              target_name=ds.target_name, log_loss=s.log_loss,
+                              max_frames=max_frames, start_epoch=start_epoch)
+    return GDScene(
+        settings=s, dataset=ds, X=X, result=result, optimum=optimum, lambda_max=lam,
+        stable_lr=2.0 / lam, r2=analysis.r2(X, ds.y, W, b), distance_to_optimum=dist,
+        epochs_to_1pct=analysis.epochs_to_within(result.loss, optimum.loss, 0.01),
+        figure=fig, init_note=note,
+    )

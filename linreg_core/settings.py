@@ -1,0 +1,100 @@
+"""Every setting of a page in one place: its URL key, default, range and label.
+
+Both the widgets and (later) the URL codec read these definitions, so a default or a range is
+written once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+LR_GRID = (*tuple(m * 10.0 ** e for e in range(-4, 1) for m in (1, 2, 5)), 10.0)
+
+
+@dataclass(frozen=True)
+class Spec:
+    key: str
+    default: Any
+    label: str
+    lo: float | None = None
+    hi: float | None = None
+    options: tuple = ()
+
+
+GD_SPECS: dict[str, Spec] = {s.key: s for s in [
+    Spec("dataset", "seed", "Dataset",
+         options=("seed", "line", "outliers", "seed3", "diabetes")),
+    Spec("n", 100, "Points", 2, 5000),
+    Spec("slope", 2.0, "Slope", -100, 100),
+    Spec("intercept", 3.0, "Intercept", -100, 100),
+    Spec("noise", 1.0, "Noise (std)", 0, 100),
+    Spec("x_min", -3.0, "x from", -1000, 1000),
+    Spec("x_max", 3.0, "x to", -1000, 1000),
+    Spec("outliers", 0.05, "Outlier fraction", 0, 0.5),
+    Spec("seed", 0, "Seed", 0, 2**31 - 1),
+    Spec("feature", "bmi", "Diabetes feature",
+         options=("all", "age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6")),
+    Spec("lr", 0.1, "Learning rate η", 1e-4, 10.0),
+    Spec("epochs", 100, "Epochs", 1, 5000),
+    Spec("optimizer", "manual", "Optimizer", options=("manual", "sgd", "adam")),
+    Spec("momentum", 0.9, "Momentum", 0.0, 0.999),
+    Spec("batch", "full", "Batches", options=("full", "mini", "single")),
+    Spec("batch_size", 16, "Mini-batch size", 2, 1024),
+    Spec("init", "random", "Initial W, b", options=("random", "zeros", "chosen")),
+    Spec("w0", 0.0, "Initial w", -1000, 1000),
+    Spec("b0", 0.0, "Initial b", -1000, 1000),
+    Spec("standardize", False, "Standardize features"),
+    Spec("log_loss", False, "Log-scale loss"),
+]}
+
+DATASET_LABELS = {
+    "seed": "The notes' example (y = 2x + 3)",
+    "line": "A custom line",
+    "outliers": "A line with outliers",
+    "seed3": "The notes' 3-feature example",
+    "diabetes": "Diabetes (scikit-learn)",
+}
+OPTIMIZER_LABELS = {
+    "manual": "The notes' step (no_grad)",
+    "sgd": "SGD with momentum",
+    "adam": "Adam",
+}
+BATCH_LABELS = {"full": "Full batch", "mini": "Mini-batch", "single": "One sample"}
+INIT_LABELS = {"random": "Random (seeded)", "zeros": "Zeros", "chosen": "Chosen"}
+
+
+@dataclass(frozen=True)
+class GDSettings:
+    """One gradient-descent scene; hashable, so it can key a cache."""
+
+    dataset: str = GD_SPECS["dataset"].default
+    n: int = GD_SPECS["n"].default
+    slope: float = GD_SPECS["slope"].default
+    intercept: float = GD_SPECS["intercept"].default
+    noise: float = GD_SPECS["noise"].default
+    x_min: float = GD_SPECS["x_min"].default
+    x_max: float = GD_SPECS["x_max"].default
+    outliers: float = GD_SPECS["outliers"].default
+    seed: int = GD_SPECS["seed"].default
+    feature: str = GD_SPECS["feature"].default
+    lr: float = GD_SPECS["lr"].default
+    epochs: int = GD_SPECS["epochs"].default
+    optimizer: str = GD_SPECS["optimizer"].default
+    momentum: float = GD_SPECS["momentum"].default
+    batch: str = GD_SPECS["batch"].default
+    batch_size: int = GD_SPECS["batch_size"].default
+    init: str = GD_SPECS["init"].default
+    w0: float = GD_SPECS["w0"].default
+    b0: float = GD_SPECS["b0"].default
+    standardize: bool = GD_SPECS["standardize"].default
+    log_loss: bool = GD_SPECS["log_loss"].default
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> GDSettings:
+        names = {f.name for f in fields(cls)} - {"extra"}
+        return cls(**{k: v for k, v in values.items() if k in names})
+
+# Limits for a hosted demo: one scene never trains more parameter updates than this.
+MAX_UPDATES = 200_000

@@ -1,0 +1,254 @@
+"""The gradient-descent page: data on the left, learning on the right."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import streamlit as st
+
+from linreg_core import gradient_check
+from linreg_core.figures import PrebuiltFigure
+from linreg_core.scene import GDScene, build_gd_scene
+from linreg_core.settings import (
+    BATCH_LABELS,
+    DATASET_LABELS,
+    GD_SPECS,
+    INIT_LABELS,
+    LR_GRID,
+    MAX_UPDATES,
+    OPTIMIZER_LABELS,
+    GDSettings,
+)
+
+S = GD_SPECS
+K = "gd_"  # widget keys are namespaced per page
+
+
+@st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
+def scene_for(settings: GDSettings, start_epoch: int) -> GDScene:
+    """Identical scenes are computed once and shared by every session."""
+    return build_gd_scene(settings, start_epoch=start_epoch)
+
+
+def _init_state() -> None:
+    for spec in S.values():
+        st.session_state.setdefault(K + spec.key, spec.default)
+    st.session_state.setdefault(K + "lr_slider", _nearest_grid(S["lr"].default))
+    st.session_state.setdefault(K + "inspect", 0)
+
+
+def _nearest_grid(lr: float) -> float:
+    return min(LR_GRID, key=lambda g: abs(math.log10(g) - math.log10(max(lr, 1e-12))))
+
+
+def _lr_from_slider() -> None:
+    st.session_state[K + "lr"] = st.session_state[K + "lr_slider"]
+
+
+def _lr_from_box() -> None:
+    st.session_state[K + "lr_slider"] = _nearest_grid(st.session_state[K + "lr"])
+
+
+def _num(key: str, step: float | int, fmt: str | None = None, **kw):
+    spec = S[key]
+    cast = int if isinstance(spec.default, int) else float
+    return st.number_input(spec.label, min_value=cast(spec.lo), max_value=cast(spec.hi),
+                           step=step, format=fmt, key=K + key, **kw)
+
+
+def sidebar() -> GDSettings:
+    with st.sidebar:
+        st.header("Data")
+        dataset = st.selectbox(S["dataset"].label, S["dataset"].options, key=K + "dataset",
+                               format_func=DATASET_LABELS.get)
+        if dataset in ("line", "outliers"):
+            st.slider(S["n"].label, int(S["n"].lo), int(S["n"].hi), key=K + "n")
+            c1, c2 = st.columns(2)
+            with c1:
+                _num("slope", 0.5)
+                _num("noise", 0.1)
+                _num("x_min", 1.0)
+            with c2:
+                _num("intercept", 0.5)
+                if dataset == "outliers":
+                    _num("outliers", 0.01)
+                _num("x_max", 1.0)
+        if dataset == "diabetes":
+            st.selectbox(S["feature"].label, S["feature"].options, key=K + "feature",
+                         format_func=lambda f: "all ten features" if f == "all" else f)
+        if dataset != "diabetes":
+            _num("seed", 1, help="Seeds the data, the random initial weights and the shuffling.")
+        st.toggle(S["standardize"].label, key=K + "standardize",
+                  help="Train on (x − mean) / std. Often lets a larger learning rate converge.")
+
+        st.header("Training")
+        st.select_slider(S["lr"].label + " (log scale)", LR_GRID, key=K + "lr_slider",
+                         format_func=lambda v: f"{v:g}", on_change=_lr_from_slider)
+        _num("lr", None, "%.6g", on_change=_lr_from_box,
+             help="Type any value from 0.0001 to 10.")
+        st.slider(S["epochs"].label, int(S["epochs"].lo), int(S["epochs"].hi), key=K + "epochs")
+        optimizer = st.selectbox(S["optimizer"].label, S["optimizer"].options,
+                                 key=K + "optimizer", format_func=OPTIMIZER_LABELS.get)
+        if optimizer == "sgd":
+            st.slider(S["momentum"].label, 0.0, 0.99, step=0.01, key=K + "momentum")
+        batch = st.radio(S["batch"].label, S["batch"].options, key=K + "batch",
+                         format_func=BATCH_LABELS.get, horizontal=True)
+        if batch == "mini":
+            st.slider(S["batch_size"].label, int(S["batch_size"].lo), int(S["batch_size"].hi),
+                      key=K + "batch_size")
+        init = st.radio(S["init"].label, S["init"].options, key=K + "init",
+                        format_func=INIT_LABELS.get, horizontal=True)
+        if init == "chosen":
+            c1, c2 = st.columns(2)
+            with c1:
+                _num("w0", 0.5, help="Every weight starts here.")
+            with c2:
+                _num("b0", 0.5)
+        st.toggle(S["log_loss"].label, key=K + "log_loss")
+    return GDSettings.from_mapping({k: st.session_state[K + k] for k in S})
+
+
+def _fmt(a) -> str:
+    vals = np.ravel(a)
+    return ", ".join(f"{v:.4g}" for v in vals[:10]) + (" …" if vals.size > 10 else "")
+
+
+def readouts(scene: GDScene) -> None:
+    r, opt = scene.result, scene.optimum
+    c = st.columns(4)
+    c[0].metric(f"Loss after {r.epochs_run} epochs", f"{r.final_loss:.4g}",
+                help="Mean squared error of the last state on all the data.")
+    c[1].metric("W", _fmt(r.final_weights))
+    c[2].metric("b", _fmt(r.final_bias))
+    c[3].metric("R²", f"{scene.r2:.4f}")
+    c = st.columns(4)
+    c[0].metric("Least-squares loss", f"{opt.loss:.4g}",
+                help="The exact optimum (closed form, float64).")
+    c[1].metric("Least-squares W, b", f"{_fmt(opt.weights)} | {_fmt(opt.bias)}")
+    c[2].metric("Distance to the optimum", f"{scene.distance_to_optimum:.3g}",
+                help="‖(W, b) − (W*, b*)‖ after the last epoch.")
+    reached = scene.epochs_to_1pct
+    c[3].metric("Epochs to 1% of optimal loss",
+                "not reached" if reached is None else f"{reached}")
+
+
+def stability(scene: GDScene, s: GDSettings) -> None:
+    bound = scene.stable_lr
+    r = scene.result
+    if r.diverged:
+        st.error(
+            f"**Training diverged at epoch {r.diverged_epoch}**: {r.divergence_cause}. "
+            f"The learning rate η = {s.lr:g} is above the largest stable rate of plain "
+            f"full-batch gradient descent here, 2/λmax = {bound:.4g}. Each step overshoots "
+            f"the minimum by more than it corrects. Try η below {bound:.3g}"
+            + ("" if s.standardize else ", or standardize the features") + ".",
+            icon="💥")
+    elif s.optimizer == "manual" and s.batch == "full":
+        where = "below" if s.lr < bound else "above"
+        st.caption(f"η = {s.lr:g} is {where} the stability bound 2/λmax = {bound:.4g} "
+                   f"(λmax = {scene.lambda_max:.4g}, the largest eigenvalue of the loss "
+                   "Hessian (2/N)·AᵀA, A = [X 1]).")
+    else:
+        st.caption(f"Stability bound of plain full-batch GD here: 2/λmax = {bound:.4g}.")
+
+
+def show_the_math(scene: GDScene, s: GDSettings, k: int) -> None:
+    r = scene.result
+    W, b = r.weights[k], r.bias[k]
+    chk = gradient_check(scene.X, scene.dataset.y, W, b)
+    n = scene.X.shape[0]
+    st.markdown(
+        f"State after **epoch {k}**: W = [{_fmt(W)}], b = [{_fmt(b)}], loss "
+        f"L = (1/N)·Σ(ŷᵢ − yᵢ)² = **{chk.loss:.6g}** with N = {n}.")
+    st.latex(r"\frac{\partial L}{\partial W} = \frac{2}{N} X^\top (XW + b - Y), \qquad "
+             r"\frac{\partial L}{\partial b} = \frac{2}{N} \sum_{i=1}^N (\hat y_i - y_i)")
+    rows = []
+    names = scene.dataset.feature_names
+    diff_w = np.abs(chk.grad_w_formula - chk.grad_w_autograd)
+    for j in range(min(len(names), 10)):
+        rows.append({"gradient": f"∂L/∂w[{names[j]}]",
+                     "notes' formula": f"{chk.grad_w_formula[j, 0]:.8g}",
+                     "autograd .grad": f"{chk.grad_w_autograd[j, 0]:.8g}",
+                     "difference": f"{diff_w[j, 0]:.2e}"})
+    rows.append({"gradient": "∂L/∂b", "notes' formula": f"{chk.grad_b_formula[0]:.8g}",
+                 "autograd .grad": f"{chk.grad_b_autograd[0]:.8g}",
+                 "difference": f"{abs(chk.grad_b_formula[0] - chk.grad_b_autograd[0]):.2e}"})
+    st.table(rows)
+    if s.optimizer == "manual" and s.batch == "full" and k < r.epochs_run:
+        w_next = W[:, 0] - s.lr * chk.grad_w_formula[:, 0]
+        b_next = b[0] - s.lr * chk.grad_b_formula[0]
+        st.latex(r"W := W - \eta \frac{\partial L}{\partial W}, \qquad "
+                 r"b := b - \eta \frac{\partial L}{\partial b}")
+        st.markdown(
+            f"With η = {s.lr:g}: W → [{_fmt(w_next)}], b → {b_next:.6g}. The run recorded "
+            f"W = [{_fmt(r.weights[k + 1])}], b = {r.bias[k + 1, 0]:.6g} after epoch {k + 1} "
+            "(float32 in the run, float64 here).")
+    elif k < r.epochs_run:
+        st.caption("This run does not use the plain full-batch step (optimizer or batches "
+                   "differ), so the next state is not simply W − η·∂L/∂W of all the data.")
+
+
+COMPACT_CSS = """<style>
+.block-container {padding-top: 2.2rem; padding-bottom: 2rem;}
+</style>"""
+
+
+def main() -> None:
+    st.markdown(COMPACT_CSS, unsafe_allow_html=True)  # our own constant CSS, no user text
+    _init_state()
+    settings = sidebar()
+    st.markdown("### Gradient descent, epoch by epoch")
+    st.caption("ŷ = XW + b trained on the mean squared error as the notes do: forward pass, "
+               "`loss.backward()`, the update inside `torch.no_grad()`, gradients zeroed. "
+               "Press ▶ Play under the chart, drag its slider to scrub.")
+
+    n_updates = settings.epochs * _batches_per_epoch(settings)
+    if n_updates > MAX_UPDATES:
+        epochs = max(1, MAX_UPDATES // _batches_per_epoch(settings))
+        st.warning(f"{settings.epochs} epochs with these batches would be {n_updates:,} "
+                   f"updates; this server runs at most {MAX_UPDATES:,} per scene, so "
+                   f"{epochs} epochs are trained. Use larger batches for more epochs.")
+        settings = GDSettings.from_mapping({**settings.__dict__, "epochs": epochs})
+
+    k = int(st.session_state[K + "inspect"])
+    k = min(k, settings.epochs)
+    try:
+        with st.spinner("Training…"):
+            scene = scene_for(settings, k)
+    except ValueError as exc:
+        st.error(f"These settings cannot be trained: {exc}. Change the setting it names.")
+        return
+    except Exception as exc:  # a computation failure is a message, never a traceback
+        st.error(f"Something went wrong while computing this scene ({type(exc).__name__}: "
+                 f"{exc}). Try other settings; the rest of the app keeps working.")
+        return
+    if scene.dataset.description:
+        st.caption(f"**Data:** {scene.dataset.description}. **Start:** {scene.init_note}.")
+    stability(scene, settings)
+    st.plotly_chart(PrebuiltFigure(scene.figure), key=K + "chart", theme="streamlit",
+                    config={"displaylogo": False, "responsive": True})
+    readouts(scene)
+
+    with st.expander("Show the math: the notes' gradient next to autograd's", expanded=False):
+        last = scene.result.epochs_run
+        k = min(k, last)
+        c1, c2, c3 = st.columns([1, 1, 6])
+        if c1.button("◀ Step", key=K + "prev", disabled=k <= 0):
+            st.session_state[K + "inspect"] = k - 1
+            st.rerun()
+        if c2.button("Step ▶", key=K + "next", disabled=k >= last):
+            st.session_state[K + "inspect"] = k + 1
+            st.rerun()
+        c3.slider("Epoch to inspect (the chart starts here too)", 0, max(last, 1),
+                  key=K + "inspect", disabled=last == 0)
+        show_the_math(scene, settings, k)
+
+
+def _batches_per_epoch(s: GDSettings) -> int:
+    n = {"seed": 100, "seed3": 100, "diabetes": 442}.get(s.dataset, s.n)
+    size = {"full": n, "mini": min(s.batch_size, n), "single": 1}[s.batch]
+    return math.ceil(n / size)
+
+
+main()
