@@ -128,6 +128,6 @@ def gradient_check(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: np.ndarray) -
         gw = scale * (Xt.T @ r)
         gb = scale * r.sum(dim=0)
     return GradientCheck(
-        loss=float(loss), grad_w_formula=gw.numpy(), grad_b_formula=gb.numpy(),
+        loss=float(loss.detach()), grad_w_formula=gw.numpy(), grad_b_formula=gb.numpy(),
         grad_w_autograd=Wt.grad.numpy(), grad_b_autograd=bt.grad.numpy(),
     )

@@ -22,6 +22,16 @@ from linreg_core.estimator import GDRegressor
 from linreg_core.training import fit_gd
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _one_torch_thread():
+    # These problems are tiny (100 × 3): intra-op threads only add overhead, and on a loaded
+    # machine OpenMP's spin-waiting made a 2-target fit 20-60× slower. Restored afterwards.
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
 @pytest.fixture(scope="module")
 def data3() -> tuple[np.ndarray, np.ndarray]:
     ds = seed3()
@@ -38,10 +48,11 @@ def data3_two_targets(data3) -> tuple[np.ndarray, np.ndarray]:
 # --- the oracle: scikit-learn's least squares -------------------------------------------------
 
 
-def test_matches_linear_regression_on_seed3(data3):
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_matches_linear_regression_on_seed3(data3, dtype):
     X, y = data3
     ols = LinearRegression().fit(X, y)
-    reg = GDRegressor(lr=0.1, epochs=2000).fit(X, y)
+    reg = GDRegressor(lr=0.1, epochs=2000, dtype=dtype).fit(X, y)
 
     np.testing.assert_allclose(reg.coef_, ols.coef_, atol=1e-4)
     assert reg.coef_.shape == (3,)
@@ -49,13 +60,17 @@ def test_matches_linear_regression_on_seed3(data3):
     assert reg.intercept_ == pytest.approx(ols.intercept_, abs=1e-4)
     np.testing.assert_allclose(reg.predict(X), ols.predict(X), atol=1e-3)
     assert reg.score(X, y) == pytest.approx(ols.score(X, y), abs=1e-8)
+    assert reg.coef_.dtype == np.float64  # whatever the compute precision
 
     assert reg.n_iter_ == 2000
     assert not reg.diverged_
     assert reg.loss_curve_.shape == (2001,)
-    assert reg.loss_curve_[0] == pytest.approx(np.mean(y**2))  # zeros init: ŷ = 0
-    assert reg.loss_curve_[-1] == pytest.approx(np.mean((ols.predict(X) - y) ** 2), rel=1e-8)
-    assert np.all(np.diff(reg.loss_curve_) <= 1e-12)  # stable full-batch GD never goes up
+    rel = 1e-5 if dtype == "float32" else 1e-10
+    assert reg.loss_curve_[0] == pytest.approx(np.mean(y**2), rel=rel)  # zeros init: ŷ = 0
+    assert reg.loss_curve_[-1] == pytest.approx(np.mean((ols.predict(X) - y) ** 2), rel=rel)
+    curve = reg.loss_curve_
+    assert np.all(np.diff(curve[:30]) < 0)  # stable full-batch GD goes downhill ...
+    assert np.all(np.diff(curve) <= rel * curve[:-1])  # ... and never up (to rounding)
     assert reg.n_features_in_ == 3
     assert not hasattr(reg, "feature_names_in_")
 
@@ -63,24 +78,24 @@ def test_matches_linear_regression_on_seed3(data3):
 def test_two_dimensional_y(data3_two_targets):
     X, Y = data3_two_targets
     ols = LinearRegression().fit(X, Y)
-    reg = GDRegressor(lr=0.1, epochs=1000).fit(X, Y)  # the 2-D MSE halves each target's step
+    reg = GDRegressor(lr=0.1, epochs=500).fit(X, Y)  # the 2-D MSE halves each target's step
 
     assert reg.coef_.shape == (2, 3)
     assert reg.intercept_.shape == (2,)
-    np.testing.assert_allclose(reg.coef_, ols.coef_, atol=1e-4)
-    np.testing.assert_allclose(reg.intercept_, ols.intercept_, atol=1e-4)
+    np.testing.assert_allclose(reg.coef_, ols.coef_, atol=1e-8)
+    np.testing.assert_allclose(reg.intercept_, ols.intercept_, atol=1e-8)
     assert reg.predict(X).shape == (100, 2)
-    np.testing.assert_allclose(reg.predict(X), ols.predict(X), atol=1e-3)
+    np.testing.assert_allclose(reg.predict(X), ols.predict(X), atol=1e-8)
 
 
 def test_column_vector_y_keeps_2d_layout_like_linear_regression(data3):
     X, y = data3
     ols = LinearRegression().fit(X, y.reshape(-1, 1))
-    reg = GDRegressor(lr=0.1, epochs=1000).fit(X, y.reshape(-1, 1))
+    reg = GDRegressor(lr=0.1, epochs=500).fit(X, y.reshape(-1, 1))
     assert reg.coef_.shape == ols.coef_.shape == (1, 3)
     assert reg.intercept_.shape == ols.intercept_.shape == (1,)
     assert reg.predict(X).shape == (100, 1)
-    np.testing.assert_allclose(reg.coef_, ols.coef_, atol=1e-4)
+    np.testing.assert_allclose(reg.coef_, ols.coef_, atol=1e-8)
 
 
 # --- the oracle: the engine itself -----------------------------------------------------------
@@ -149,17 +164,17 @@ def test_penalties_match_sklearn_solvers(data3, penalty, alpha, l1_ratio, oracle
     X, y = data3
     ref = oracle(len(y)).fit(X, y)
     reg = GDRegressor(
-        lr=0.1, epochs=1000, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio
+        lr=0.1, epochs=500, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio
     ).fit(X, y)
-    np.testing.assert_allclose(reg.coef_, ref.coef_, atol=1e-5)
-    assert reg.intercept_ == pytest.approx(ref.intercept_, abs=1e-5)
+    np.testing.assert_allclose(reg.coef_, ref.coef_, atol=1e-8)
+    assert reg.intercept_ == pytest.approx(ref.intercept_, abs=1e-8)
 
 
 def test_l1_gives_exact_zeros_like_lasso(data3):
     X, y = data3
     X = np.column_stack([X, np.random.RandomState(5).randn(len(y))])  # an irrelevant feature
     ref = Lasso(alpha=0.1).fit(X, y)
-    reg = GDRegressor(lr=0.1, epochs=500, penalty="l1", alpha=0.1).fit(X, y)
+    reg = GDRegressor(lr=0.1, epochs=300, penalty="l1", alpha=0.1).fit(X, y)
     assert ref.coef_[3] == 0.0
     assert reg.coef_[3] == 0.0
 
@@ -180,7 +195,7 @@ def test_pipeline_on_diabetes_scores_like_linear_regression():
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # lr=10 diverges
 def test_grid_search_picks_the_working_lr(data3):
     X, y = data3
-    search = GridSearchCV(GDRegressor(epochs=300), {"lr": [1e-4, 1e-2, 0.1, 10.0]}, cv=3)
+    search = GridSearchCV(GDRegressor(epochs=200), {"lr": [1e-4, 1e-2, 0.1, 10.0]}, cv=3)
     search.fit(X, y)
     assert search.best_params_ == {"lr": 0.1}
     assert search.best_score_ > 0.99
@@ -190,7 +205,7 @@ def test_grid_search_picks_the_working_lr(data3):
 
 def test_cross_val_score_matches_linear_regression(data3):
     X, y = data3
-    gd = cross_val_score(GDRegressor(lr=0.1, epochs=300), X, y, cv=5)
+    gd = cross_val_score(GDRegressor(lr=0.1, epochs=200), X, y, cv=5)
     ols = cross_val_score(LinearRegression(), X, y, cv=5)
     assert gd.shape == (5,)
     np.testing.assert_allclose(gd, ols, atol=1e-6)
@@ -307,14 +322,14 @@ def test_lazy_export_and_no_streamlit():
     assert linreg_core.GDRegressor is GDRegressor
     with pytest.raises(AttributeError):
         linreg_core.NoSuchThing  # noqa: B018
-    source = Path(linreg_core.estimator.__file__).read_text(encoding="utf-8")
-    imported = {
-        alias.name.split(".")[0]
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module)])
-    }
-    assert "streamlit" not in imported
+    tree = ast.parse(Path(linreg_core.estimator.__file__).read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    assert "streamlit" not in imported  # the engine never imports streamlit
     assert {"sklearn", "torch", "linreg_core"} <= imported
 
 

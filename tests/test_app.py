@@ -1,0 +1,109 @@
+"""The pages under Streamlit's AppTest: no exception, and widgets change what is drawn."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+pytestmark = pytest.mark.app
+TIMEOUT = 120
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _spec(at: AppTest) -> dict:
+    charts = at.get("plotly_chart")
+    assert charts, "no chart drawn"
+    return json.loads(charts[0].proto.spec)
+
+
+def test_gradient_descent_page_runs_on_the_notes_example():
+    at = _app()
+    spec = _spec(at)
+    assert len(spec["frames"]) == 101
+    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "2/λmax = 0.9342" in text
+    assert not at.error
+
+
+def test_learning_rate_and_epochs_change_the_frames():
+    at = _app()
+    before = _spec(at)
+    at.number_input(key="gd_lr").set_value(0.02).run()
+    assert not at.exception
+    after_lr = _spec(at)
+    assert after_lr["frames"][10]["data"][1] != before["frames"][10]["data"][1]
+    assert at.select_slider(key="gd_lr_slider").value == 0.02
+    at.slider(key="gd_epochs").set_value(400).run()
+    assert not at.exception
+    after_epochs = _spec(at)
+    assert after_epochs["frames"][-1]["name"] == "400"
+    assert len(after_epochs["frames"]) != len(after_lr["frames"])
+
+
+def test_log_slider_sets_the_exact_learning_rate():
+    at = _app()
+    at.select_slider(key="gd_lr_slider").set_value(0.5).run()
+    assert at.number_input(key="gd_lr").value == 0.5
+
+
+def test_divergence_banner():
+    at = _app()
+    at.number_input(key="gd_lr").set_value(2.0).run()
+    assert not at.exception
+    assert at.error, "no divergence banner"
+    assert "diverged at epoch" in at.error[0].value
+    assert "0.9342" in at.error[0].value
+    assert at.get("plotly_chart")  # the charts are still drawn
+
+
+@pytest.mark.parametrize(("dataset", "extra"), [
+    ("line", {}), ("outliers", {}), ("seed3", {}), ("diabetes", {"gd_feature": "all"}),
+    ("diabetes", {"gd_feature": "s5"}),
+])
+def test_every_dataset_draws(dataset, extra):
+    at = _app()
+    at.selectbox(key="gd_dataset").set_value(dataset).run()
+    for key, value in extra.items():
+        at.selectbox(key=key).set_value(value).run()
+    assert not at.exception
+    assert _spec(at)["frames"]
+
+
+@pytest.mark.parametrize(("optimizer", "batch"), [("sgd", "mini"), ("adam", "single")])
+def test_optimizers_and_batches(optimizer, batch):
+    at = _app()
+    at.selectbox(key="gd_optimizer").set_value(optimizer).run()
+    at.radio(key="gd_batch").set_value(batch).run()
+    assert not at.exception
+    assert _spec(at)["frames"]
+
+
+def test_chosen_init_and_show_the_math_step():
+    at = _app()
+    at.radio(key="gd_init").set_value("chosen").run()
+    at.number_input(key="gd_w0").set_value(-2.0).run()
+    assert not at.exception
+    spec = _spec(at)
+    first = spec["frames"][0]["data"][2]
+    assert first["x"][-1] == -2.0
+    at.button(key="gd_next").click().run()
+    assert at.slider(key="gd_inspect").value == 1
+    tables = at.table
+    assert tables, "Show the math has no gradient table"
+
+
+def test_too_much_work_is_capped_with_a_notice():
+    at = _app()
+    at.selectbox(key="gd_dataset").set_value("diabetes").run()
+    at.radio(key="gd_batch").set_value("single").run()
+    at.slider(key="gd_epochs").set_value(5000).run()
+    assert not at.exception
+    assert any("updates" in w.value for w in at.warning)

@@ -1,0 +1,209 @@
+"""fit_gd against oracles: the notes' loop, least squares, the notes' gradient formula."""
+
+import numpy as np
+import pytest
+import torch
+
+from linreg_core import closed_form, fit_gd, gradient_check, loss_surface, r2, stable_lr
+from linreg_core.data import diabetes, line, seed3, seed_example, standardize
+
+
+def notes_loop(X, y, W0, lr, epochs):
+    """The notes' loop written out plainly: the reference."""
+    W = torch.tensor(W0, dtype=torch.float32).clone().requires_grad_(True)
+    b = torch.zeros(y.shape[1], requires_grad=True)
+    Xt, yt = torch.tensor(X, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)
+    losses, Ws = [], [W.detach().clone()]
+    for _ in range(epochs):
+        loss = (Xt @ W + b - yt).pow(2).mean()
+        loss.backward()
+        with torch.no_grad():
+            W -= lr * W.grad
+            b -= lr * b.grad
+            W.grad.zero_()
+            b.grad.zero_()
+        losses.append(loss.item())
+        Ws.append(W.detach().clone())
+    return np.array(losses), torch.stack(Ws).numpy()
+
+
+def test_history_matches_the_notes_loop_entry_by_entry():
+    d = seed_example()
+    r = fit_gd(d.X, d.y, lr=0.1, epochs=100, init=(d.notes_init, 0.0))
+    losses, Ws = notes_loop(d.X, d.y, d.notes_init, 0.1, 100)
+    assert r.weights.shape == (101, 1, 1)
+    assert r.bias.shape == (101, 1)
+    assert r.loss.shape == (101,)
+    # loss[k] is the loss of state k: the notes print it in epoch k+1's forward pass.
+    np.testing.assert_array_equal(r.loss[:100], losses)
+    np.testing.assert_array_equal(r.weights, Ws)
+    assert f"{r.loss[0]:.4f}" == "19.7387"
+    assert f"{r.loss[100]:.4f}" == "0.0084"
+    # The last entry's loss agrees with its own weights.
+    pred = d.X @ r.weights[-1] + r.bias[-1]
+    assert r.loss[-1] == pytest.approx(np.mean((pred - d.y) ** 2), rel=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 1), (4, 3)])
+def test_reaches_least_squares(shape):
+    d_in, d_out = shape
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((150, d_in))
+    y = X @ rng.standard_normal((d_in, d_out)) - 1.0 + 0.05 * rng.standard_normal((150, d_out))
+    r = fit_gd(X, y, lr=0.1, epochs=1500, seed=2, dtype=torch.float64)
+    opt = closed_form(X, y)
+    np.testing.assert_allclose(r.final_weights, opt.weights, atol=1e-7)
+    np.testing.assert_allclose(r.final_bias, opt.bias, atol=1e-7)
+    assert r.weights.shape == (1501, d_in, d_out)
+
+
+def test_autograd_gradient_equals_the_notes_formula():
+    d = seed3()
+    rng = np.random.default_rng(4)
+    chk = gradient_check(d.X, d.y, rng.standard_normal((3, 1)), rng.standard_normal(1))
+    assert chk.max_difference < 1e-12
+    assert np.abs(chk.grad_w_formula).max() > 0.1  # a real gradient, not zeros
+
+
+@pytest.mark.parametrize("optimizer", ["manual", "sgd", "adam"])
+@pytest.mark.parametrize("batch_size", [None, 16, 1])
+def test_each_optimizer_and_batch_mode_gets_close(optimizer, batch_size):
+    d = seed3()
+    lr = {"manual": 0.05, "sgd": 0.01, "adam": 0.05}[optimizer]
+    if batch_size == 1:
+        lr /= 5
+    r = fit_gd(d.X, d.y, lr=lr, epochs=200, optimizer=optimizer, batch_size=batch_size, seed=1)
+    opt = closed_form(d.X, d.y)
+    assert not r.diverged
+    assert r.final_loss < opt.loss * 3 + 1e-3
+    np.testing.assert_allclose(r.final_weights[:, 0], opt.weights[:, 0], atol=0.1)
+
+
+def test_minibatch_shuffling_is_seeded_and_local():
+    d = seed3()
+    a = fit_gd(d.X, d.y, lr=0.05, epochs=5, batch_size=8, seed=7)
+    torch.manual_seed(123)  # the global generator must not matter
+    b = fit_gd(d.X, d.y, lr=0.05, epochs=5, batch_size=8, seed=7)
+    c = fit_gd(d.X, d.y, lr=0.05, epochs=5, batch_size=8, seed=8)
+    np.testing.assert_array_equal(a.weights, b.weights)
+    assert not np.array_equal(a.weights, c.weights)
+
+
+def test_init_modes():
+    d = seed3()
+    z = fit_gd(d.X, d.y, lr=0.1, epochs=1, init="zeros")
+    assert np.all(z.weights[0] == 0)
+    assert np.all(z.bias[0] == 0)
+    e = fit_gd(d.X, d.y, lr=0.1, epochs=1, init=([1.0, 2.0, 3.0], 4.0))
+    np.testing.assert_array_equal(e.weights[0][:, 0], [1, 2, 3])
+    assert e.bias[0, 0] == 4.0
+    r1 = fit_gd(d.X, d.y, lr=0.1, epochs=1, seed=5)
+    r2_ = fit_gd(d.X, d.y, lr=0.1, epochs=1, seed=5)
+    np.testing.assert_array_equal(r1.weights[0], r2_.weights[0])
+    with pytest.raises(ValueError, match="shape"):
+        fit_gd(d.X, d.y, lr=0.1, epochs=1, init=([1.0, 2.0], 0.0))
+
+
+def test_divergence_is_reported_with_its_epoch():
+    d = seed_example()
+    bound = stable_lr(d.X)
+    r = fit_gd(d.X, d.y, lr=bound * 1.5, epochs=500)
+    assert r.diverged
+    assert 0 < r.diverged_epoch < 500
+    assert r.epochs_run <= r.diverged_epoch
+    assert np.all(np.isfinite(r.loss))
+    assert "1e+06" in r.divergence_cause or "NaN" in r.divergence_cause
+    ok = fit_gd(d.X, d.y, lr=bound * 0.9, epochs=500)
+    assert not ok.diverged
+
+
+def test_overflow_becomes_divergence_not_nan():
+    X = np.array([[1e18], [2e18], [3e18]])
+    y = np.array([1.0, 2.0, 3.0])
+    r = fit_gd(X, y, lr=0.1, epochs=10)
+    assert r.diverged
+    assert r.divergence_cause
+
+
+def test_callback_can_stop_a_run():
+    d = seed3()
+    seen = []
+
+    def cb(epoch, loss):
+        seen.append(epoch)
+        return epoch < 20
+
+    r = fit_gd(d.X, d.y, lr=0.05, epochs=1000, on_epoch=cb, callback_every=10)
+    assert r.stopped
+    assert r.epochs_run == 20
+    assert seen == [10, 20]
+    assert np.all(np.isfinite(r.loss))
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"lr": -1, "epochs": 5}, "lr"),
+    ({"lr": float("nan"), "epochs": 5}, "lr"),
+    ({"lr": 0.1, "epochs": 0}, "epochs"),
+    ({"lr": 0.1, "epochs": 5, "optimizer": "rmsprop"}, "optimizer"),
+    ({"lr": 0.1, "epochs": 5, "batch_size": 0}, "batch_size"),
+    ({"lr": 0.1, "epochs": 5, "init": "ones"}, "init"),
+])
+def test_bad_arguments_raise_clear_errors(kwargs, match):
+    d = seed3()
+    with pytest.raises(ValueError, match=match):
+        fit_gd(d.X, d.y, **kwargs)
+
+
+def test_bad_data_raise_clear_errors():
+    with pytest.raises(ValueError, match="rows"):
+        fit_gd(np.ones((5, 1)), np.ones(4), lr=0.1, epochs=1)
+    with pytest.raises(ValueError, match="NaN"):
+        fit_gd(np.array([[1.0], [np.nan]]), np.ones(2), lr=0.1, epochs=1)
+
+
+def test_analysis_helpers_against_oracles():
+    d = seed3()
+    opt = closed_form(d.X, d.y)
+    np.testing.assert_allclose(opt.weights[:, 0], [1.99579429, -3.00505965, 1.00414443],
+                               atol=1e-8)
+    np.testing.assert_allclose(opt.bias, [0.48179536115176136], atol=1e-12)
+    from sklearn.metrics import r2_score
+    pred = d.X @ opt.weights + opt.bias
+    assert r2(d.X, d.y, opt.weights, opt.bias) == pytest.approx(r2_score(d.y, pred))
+    # 2/λmax: plain GD with η just below converges, just above diverges (checked above);
+    # here λmax against the Hessian computed by autograd.
+    Xt = torch.tensor(d.X)
+    yt = torch.tensor(d.y)
+
+    def loss_of(theta):
+        return (Xt @ theta[:3].reshape(3, 1) + theta[3] - yt).pow(2).mean()
+
+    H = torch.autograd.functional.hessian(loss_of, torch.zeros(4, dtype=torch.float64))
+    lam = torch.linalg.eigvalsh(H)[-1].item()
+    assert stable_lr(d.X) == pytest.approx(2 / lam)
+
+
+def test_loss_surface_matches_direct_computation():
+    d = line(n=30, seed=2)
+    ws, bs, L = loss_surface(d.X, d.y, (0, 4), (-1, 5), n=7)
+    i, j = 3, 5
+    direct = np.mean((ws[j] * d.X[:, 0] + bs[i] - d.y[:, 0]) ** 2)
+    assert L[i, j] == pytest.approx(direct)
+
+
+def test_datasets():
+    s = seed_example()
+    assert s.X.shape == (100, 1)
+    assert s.y.shape == (100, 1)
+    out = line(n=200, outliers=0.1, seed=1)
+    base = line(n=200, outliers=0.0, seed=1)
+    assert out.name == "outliers"
+    assert np.sum(np.abs(out.y - base.y) > 1e-9) == 20
+    dia = diabetes()
+    assert dia.X.shape == (442, 10)
+    assert diabetes("bmi").X.shape == (442, 1)
+    with pytest.raises(ValueError, match="bmi"):
+        diabetes("height")
+    Xs, _mean, scale = standardize(np.array([[1.0, 5.0], [3.0, 5.0]]))
+    assert np.all(np.isfinite(Xs))
+    assert scale[1] == 1.0
