@@ -94,6 +94,38 @@ def loss_surface(
     return ws, bs, np.maximum(L, 0.0)
 
 
+def loss_levels(
+    x: np.ndarray, y: np.ndarray, w_range: tuple[float, float], b_range: tuple[float, float],
+    n_levels: int = 12, n_points: int = 72,
+) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """Exact level sets of the one-feature MSE over ``(w, b)``: ellipses around the optimum.
+
+    ``L(θ) = L* + (θ - θ*)ᵀ M (θ - θ*)`` with ``M = [[E[x²], E[x]], [E[x], 1]]``, so the level
+    ``L* + c`` is the ellipse ``θ* + √c · M^(-1/2) u`` for unit vectors ``u``. The outermost
+    level passes through the farthest corner of the box, so the nested ellipses cover it; the
+    levels shrink geometrically towards the optimum. Returns ``(loss, w_points, b_points)``
+    from the outermost to the innermost. (Drawn as lines, these survive a client-side
+    animation that a contour trace does not.)
+    """
+    x1 = np.asarray(x, dtype=np.float64).reshape(-1)
+    y1 = np.asarray(y, dtype=np.float64).reshape(-1)
+    cf = closed_form(x1.reshape(-1, 1), y1)
+    w_opt, b_opt = float(cf.weights[0, 0]), float(cf.bias[0])
+    M = np.array([[np.mean(x1 * x1), np.mean(x1)], [np.mean(x1), 1.0]])
+    corners = np.array([[w, b] for w in w_range for b in b_range]) - [w_opt, b_opt]
+    c_max = float(np.max(np.einsum("ij,jk,ik->i", corners, M, corners)))
+    evals, evecs = np.linalg.eigh(M)
+    root_inv = evecs @ np.diag(1.0 / np.sqrt(np.maximum(evals, 1e-300))) @ evecs.T
+    t = np.linspace(0, 2 * np.pi, n_points)
+    circle = np.vstack([np.cos(t), np.sin(t)])
+    levels = []
+    for k in range(n_levels):
+        c = c_max * 0.55**k
+        pts = np.sqrt(c) * (root_inv @ circle)
+        levels.append((cf.loss + c, w_opt + pts[0], b_opt + pts[1]))
+    return levels
+
+
 @dataclass
 class GradientCheck:
     """The notes' formulas next to autograd's ``.grad`` at one state."""

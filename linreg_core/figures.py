@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from linreg_core.analysis import ClosedForm, loss_surface
+from linreg_core.analysis import ClosedForm, loss_levels
 from linreg_core.training import GDResult
 
 # Colours readable on both Streamlit's light and dark backgrounds.
@@ -30,6 +30,9 @@ TRAIL = "#B279A2"
 FONT_SIZE = 14
 WEIGHT_COLORS = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B",
                  "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC"]
+# Loss levels from high (outside, light) to low (inside, dark): YlGnBu.
+SURFACE_COLORS = ["#ffffd9", "#edf8b1", "#c7e9b4", "#a5dbb8", "#7fcdbb", "#5dc2c1",
+                  "#41b6c4", "#2fa3c2", "#1d91c0", "#2272b3", "#225ea8", "#253494"]
 MAX_SCATTER_POINTS = 5000
 MAX_ANIMATED_POINTS = 80
 TRAIL_LENGTH = 12
@@ -260,17 +263,18 @@ def gd_animation_figure(
         db = max(np.abs(b - bo).max(), 0.5) * 1.15
         scale = max(abs(wo), abs(bo), 1.0) * 4
         dw, db = min(dw, scale), min(db, scale)
-        ws, bs, L = loss_surface(x, y2[:, 0], (wo - dw, wo + dw), (bo - db, bo + db), n=60)
-        traces.append({"type": "contour", "x": ws.astype(np.float32), "y": bs.astype(np.float32),
-                       "z": np.log10(L + 1e-12).astype(np.float32), "xaxis": "x3", "yaxis": "y3",
-                       "colorscale": "YlGnBu", "showscale": False,
-                       "ncontours": 22, "contours": {"coloring": "heatmap"},
-                       "line": {"width": 0.5}, "name": "log10 loss",
-                       "hovertemplate": "w %{x:.3g}<br>b %{y:.3g}<br>log10 loss %{z:.3g}"
-                                        "<extra></extra>", "showlegend": False})
+        w_box, b_box = (wo - dw, wo + dw), (bo - db, bo + db)
+        levels = loss_levels(x, y2[:, 0], w_box, b_box)
+        for i, (level, w_pts, b_pts) in enumerate(levels):
+            traces.append({"type": "scatter", "mode": "lines", "x": w_pts, "y": b_pts,
+                           "xaxis": "x3", "yaxis": "y3", "fill": "toself",
+                           "fillcolor": SURFACE_COLORS[i % len(SURFACE_COLORS)],
+                           "line": {"color": "rgba(40,40,40,0.35)", "width": 0.8},
+                           "name": f"loss {level:.3g}", "showlegend": False,
+                           "hovertemplate": f"loss = {level:.4g}<extra></extra>"})
         traces.append({"type": "scatter", "mode": "lines", "x": W[idx, 0], "y": b[idx],
                        "xaxis": "x3", "yaxis": "y3", "name": "path",
-                       "line": {"color": "#333333", "width": 1.5, "dash": "dot"},
+                       "line": {"color": FIT, "width": 1.5, "dash": "dot"}, "opacity": 0.7,
                        "hoverinfo": "skip", "showlegend": False})
         traces.append({"type": "scatter", "mode": "markers", "x": [wo], "y": [bo],
                        "xaxis": "x3", "yaxis": "y3", "name": "optimum", "showlegend": False,
@@ -288,9 +292,9 @@ def gd_animation_figure(
                        "hovertemplate": "w %{x:.4g}<br>b %{y:.4g}<extra></extra>"})
         point_trace = len(traces) - 1
         layout["xaxis3"] = {"domain": right, "anchor": "y3", "title": {"text": "w"},
-                            "range": [float(ws[0]), float(ws[-1])]}
+                            "range": list(w_box), "showgrid": False}
         layout["yaxis3"] = {"domain": BOTTOM, "anchor": "x3", "title": {"text": "b"},
-                            "range": [float(bs[0]), float(bs[-1])]}
+                            "range": list(b_box), "showgrid": False}
         layout["annotations"] = _titles("Data and fitted line", "Loss per epoch",
                                         "Loss surface over (w, b)")
 

@@ -32,6 +32,9 @@ def test_app_opens_and_play_advances_the_epoch(page, app_url):
     _open(page, app_url)
     page.screenshot(path=str(SCREENSHOTS / "gd_before_play.png"))
     assert _current_epoch(page) == 0
+    fills = page.locator(".js-plotly-plot .scatterlayer path.js-fill")
+    n_fills = fills.count()
+    assert n_fills >= 8  # the loss-surface levels
     _button(page, "Play").click()
     page.wait_for_timeout(1500)
     mid = _current_epoch(page)
@@ -39,6 +42,7 @@ def test_app_opens_and_play_advances_the_epoch(page, app_url):
     page.wait_for_timeout(4000)
     assert _current_epoch(page) >= mid
     page.screenshot(path=str(SCREENSHOTS / "gd_after_play.png"))
+    assert fills.count() == n_fills  # the static background survived the animation
     assert page.locator("[data-testid='stException']").count() == 0
 
 

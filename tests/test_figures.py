@@ -51,10 +51,12 @@ def test_one_feature_figure_is_valid_and_synchronized():
     assert marker["y"][0] == pytest.approx(r.loss[k], rel=1e-5)
     assert point["x"][-1] == pytest.approx(w, rel=1e-5)
     assert point["y"][-1] == pytest.approx(b, rel=1e-5)
-    types = [t["type"] for t in fig["data"]]
-    assert "contour" in types
-    # animated traces never need a redraw (the contour stays a static background)
-    assert all(t not in fr["traces"] for t in [types.index("contour")])
+    # the loss surface: nested level-set ellipses, static (never in a frame)
+    surface = [i for i, t in enumerate(fig["data"]) if t.get("fill") == "toself"]
+    assert len(surface) >= 8
+    assert not set(surface) & set(fr["traces"])
+    levels = [float(fig["data"][i]["name"].split()[1]) for i in surface]
+    assert levels == sorted(levels, reverse=True)
 
 
 def test_multi_feature_figure():

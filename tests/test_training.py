@@ -191,6 +191,15 @@ def test_loss_surface_matches_direct_computation():
     assert L[i, j] == pytest.approx(direct)
 
 
+def test_loss_levels_are_exact_level_sets():
+    from linreg_core.analysis import loss_levels, mse
+
+    d = line(n=40, seed=3)
+    for level, ws, bs in loss_levels(d.X, d.y, (0, 4), (1, 5), n_levels=5, n_points=9):
+        for w, b in zip(ws, bs, strict=True):
+            assert mse(d.X, d.y, np.array([[w]]), np.array([b])) == pytest.approx(level)
+
+
 def test_datasets():
     s = seed_example()
     assert s.X.shape == (100, 1)
