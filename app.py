@@ -18,5 +18,7 @@ st.set_page_config(
 pages = [
     st.Page("pages/gradient_descent.py", title="Gradient descent", icon="📉",
             url_path="gradient-descent", default=True),
+    st.Page("pages/regularization.py", title="Regularization paths", icon="🪢",
+            url_path="regularization"),
 ]
 st.navigation(pages).run()

@@ -152,3 +152,73 @@ def standardize(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     scale = X.std(axis=0)
     scale = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(mean)), scale, 1.0)
     return (X - mean) / scale, mean, scale
+
+
+def correlated(n: int = 200, n_groups: int = 3, group_size: int = 3, rho: float = 0.95,
+               noise: float = 1.0, seed: int = 0) -> Dataset:
+    """Groups of strongly correlated columns: where L1 keeps one and L2 shares the weight.
+
+    Each group's columns are ``√ρ·z_g + √(1-ρ)·e`` for one latent ``z_g`` (pairwise
+    correlation ρ); the target depends on the latents only,
+    ``y = Σ_g c_g·z_g + noise`` with ``c = 3, -2, 1.5, ...``, so any one column of a group
+    predicts about as well as the whole group.
+    """
+    if not 0 <= rho < 1:
+        raise ValueError(f"rho must lie in [0, 1), got {rho}")
+    rng = np.random.default_rng(int(seed))
+    z = rng.standard_normal((n, n_groups))
+    cols, names = [], []
+    for g in range(n_groups):
+        for j in range(group_size):
+            cols.append(np.sqrt(rho) * z[:, g] + np.sqrt(1 - rho) * rng.standard_normal(n))
+            names.append(f"g{g + 1}{'abcdefghij'[j]}")
+    coef = np.array([3.0, -2.0, 1.5, -1.0, 0.5][:n_groups] + [1.0] * max(0, n_groups - 5))
+    y = z @ coef + noise * rng.standard_normal(n)
+    return Dataset(
+        name="correlated", X=np.column_stack(cols), y=y.reshape(-1, 1), feature_names=names,
+        description=f"{n_groups} groups of {group_size} columns with correlation {rho:g}; "
+                    f"y depends on each group's shared signal (coefficients {coef.tolist()})",
+    )
+
+
+def sparse(n: int = 100, n_features: int = 30, n_informative: int = 4, noise: float = 1.0,
+           seed: int = 0) -> Dataset:
+    """Many features, few matter: the true weights are non-zero on ``n_informative`` of them."""
+    if not 1 <= n_informative <= n_features:
+        raise ValueError(f"n_informative must lie in [1, {n_features}], got {n_informative}")
+    rng = np.random.default_rng(int(seed))
+    X = rng.standard_normal((n, n_features))
+    w = np.zeros(n_features)
+    idx = rng.choice(n_features, n_informative, replace=False)
+    w[idx] = rng.choice([-1.0, 1.0], n_informative) * rng.uniform(1.5, 4.0, n_informative)
+    y = X @ w + 1.0 + noise * rng.standard_normal(n)
+    return Dataset(
+        name="sparse", X=X, y=y.reshape(-1, 1),
+        feature_names=[f"x{j + 1}" for j in range(n_features)],
+        description=f"{n_features} features, {n_informative} with non-zero true weight "
+                    f"({', '.join(f'x{j + 1}' for j in sorted(idx))}), noise {noise:g}",
+        true_weights=w.reshape(-1, 1), true_bias=1.0,
+    )
+
+
+def polynomial(n: int = 30, degree: int = 9, noise: float = 0.3, seed: int = 0) -> Dataset:
+    """1-D data ``y = sin(πx) + noise`` with features ``x, x², …, x^degree`` (x in [-1, 1]).
+
+    A high degree overfits the few points; a penalty tames the curve.
+    """
+    if not 1 <= degree <= 20:
+        raise ValueError(f"degree must lie in [1, 20], got {degree}")
+    rng = np.random.default_rng(int(seed))
+    x = np.sort(rng.uniform(-1, 1, n))
+    y = np.sin(np.pi * x) + noise * rng.standard_normal(n)
+    return Dataset(
+        name="polynomial", X=polynomial_features(x, degree), y=y.reshape(-1, 1),
+        feature_names=["x"] + [f"x^{d}" for d in range(2, degree + 1)],
+        description=f"{n} points of y = sin(πx) + {noise:g}·noise, polynomial features up to "
+                    f"degree {degree}",
+    )
+
+
+def polynomial_features(x: np.ndarray, degree: int) -> np.ndarray:
+    x = np.asarray(x, dtype=float).reshape(-1)
+    return np.column_stack([x**d for d in range(1, degree + 1)])

@@ -107,3 +107,45 @@ def test_too_much_work_is_capped_with_a_notice():
     at.slider(key="gd_epochs").set_value(5000).run()
     assert not at.exception
     assert any("updates" in w.value for w in at.warning)
+
+
+def _reg_app() -> AppTest:
+    at = _app()
+    at.switch_page("pages/regularization.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_regularization_page_runs_and_the_alpha_slider_moves_every_marker():
+    at = _reg_app()
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 3
+    sweep = json.loads(charts[0].proto.spec)
+    assert len(sweep["frames"]) == 80
+    before = sweep["layout"]["sliders"][0]["active"]
+    at.select_slider(key="rp_alpha_i").set_value(10).run()
+    assert not at.exception
+    after = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert after["layout"]["sliders"][0]["active"] == 10 != before
+    text = " ".join(c.value for c in at.caption)
+    assert "Ridge(alpha=" in text
+    assert "Lasso(alpha=" in text
+
+
+@pytest.mark.parametrize("dataset", ["correlated", "sparse", "polynomial"])
+def test_regularization_datasets(dataset):
+    at = _reg_app()
+    at.selectbox(key="rp_dataset").set_value(dataset).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) >= 3
+    assert at.table
+
+
+def test_regularization_single_model_view_and_geometry_pair():
+    at = _reg_app()
+    at.radio(key="rp_view").set_value("lasso").run()
+    assert not at.exception
+    sweep = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert sum(1 for t in sweep["data"] if t["type"] == "bar") == 1
+    at.selectbox(key="rp_geo_x").set_value("bp").run()
+    assert not at.exception

@@ -65,3 +65,17 @@ def test_dark_theme_and_projector_size(browser, app_url):
     pg.screenshot(path=str(SCREENSHOTS / "gd_dark_1280x720.png"))
     assert pg.locator("[data-testid='stException']").count() == 0
     ctx.close()
+
+
+def test_regularization_alpha_sweep_plays(page, app_url):
+    page.goto(app_url + "/regularization")
+    page.wait_for_selector(".js-plotly-plot .slider-group", timeout=90_000)
+    page.wait_for_timeout(500)
+    label = page.locator(".js-plotly-plot .slider-group text.slider-label").first
+    before = label.text_content()
+    assert before.startswith("α = ")
+    _button(page, "Sweep").click()
+    page.wait_for_timeout(1500)
+    assert label.text_content() != before
+    page.screenshot(path=str(SCREENSHOTS / "regularization.png"), full_page=True)
+    assert page.locator("[data-testid='stException']").count() == 0

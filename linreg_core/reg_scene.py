@@ -1,0 +1,208 @@
+"""A regularization scene: settings in, the paths, CV, geometry and the L1-vs-L2 evidence out.
+
+Every model uses the notes' convention ``(1/(2n))·||y − Xw − b||² + α·P(w)`` (see
+:mod:`linreg_core.paths`), and all three share one α grid so one α marker fits every chart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from linreg_core import data
+from linreg_core.paths import (
+    PathResult,
+    coefficient_paths,
+    cross_validate_path,
+    sklearn_equivalent,
+)
+
+MODELS = ("lasso", "ridge", "enet")
+
+
+@dataclass(frozen=True)
+class RegSettings:
+    dataset: str = "diabetes"  # diabetes | correlated | sparse | polynomial
+    view: str = "all"  # all | lasso | ridge | enet
+    l1_ratio: float = 0.5
+    degree: int = 9
+    standardize: bool = False
+    seed: int = 0
+    n_alphas: int = 80
+    cv_folds: int = 5
+    geo_x: str = ""  # two features for the geometry panel ("" = a sensible default)
+    geo_y: str = ""
+
+
+@dataclass
+class RegScene:
+    settings: RegSettings
+    dataset: data.Dataset
+    alphas: np.ndarray
+    paths: dict[str, PathResult]
+    cvs: dict[str, Any]
+    geometry: dict[str, Any]
+    ols_coef: np.ndarray
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def models(self) -> list[str]:
+        return list(self.paths)
+
+
+def load_reg_dataset(s: RegSettings) -> data.Dataset:
+    if s.dataset == "diabetes":
+        return data.diabetes()
+    if s.dataset == "correlated":
+        return data.correlated(seed=s.seed)
+    if s.dataset == "sparse":
+        return data.sparse(seed=s.seed)
+    if s.dataset == "polynomial":
+        return data.polynomial(degree=s.degree, seed=s.seed)
+    raise ValueError(f"unknown dataset {s.dataset!r}; choose diabetes, correlated, sparse or "
+                     "polynomial")
+
+
+def common_alphas(X: np.ndarray, y: np.ndarray, n_alphas: int, standardize: bool,
+                  l1_ratio: float) -> np.ndarray:
+    """One log grid, decreasing, that holds the interesting part of every model.
+
+    The Lasso/elastic-net part runs from above ``alpha_max`` (all coefficients zero) down to
+    ``alpha_max/1000``; the Ridge part from where every direction of ``XcᵀXc/n`` (top
+    eigenvalue ``s``) is shrunk to under 1% (``α = 50·s``: the factor is ``s/(s + 2α)``) down to
+    ``s/1000`` (almost least squares).
+    """
+    Xs = data.standardize(X)[0] if standardize else np.asarray(X, dtype=float)
+    Xc = Xs - Xs.mean(axis=0)
+    yc = np.asarray(y, dtype=float).reshape(-1) - np.mean(y)
+    n = len(yc)
+    a_max = float(np.max(np.abs(Xc.T @ yc)) / n) / max(min(l1_ratio, 1.0), 1e-3)
+    a_max_l1 = float(np.max(np.abs(Xc.T @ yc)) / n)
+    s = float(np.linalg.eigvalsh(Xc.T @ Xc / n)[-1])
+    hi = max(a_max * 1.5, 50 * s)
+    lo = min(a_max_l1 * 1e-3, s * 1e-3)
+    return np.logspace(np.log10(hi), np.log10(lo), n_alphas)
+
+
+def _default_pair(ds: data.Dataset) -> tuple[str, str]:
+    names = ds.feature_names
+    if ds.name == "diabetes":
+        return "bmi", "s5"
+    if ds.name == "correlated":
+        return names[0], names[1]
+    if ds.true_weights is not None:
+        order = np.argsort(-np.abs(ds.true_weights[:, 0]))
+        return names[order[0]], names[order[1]]
+    return names[0], names[1]
+
+
+def _geometry(X: np.ndarray, y: np.ndarray, alphas: np.ndarray, names: list[str],
+              pair: tuple[str, str], standardize: bool) -> dict[str, Any]:
+    """The two-feature problem behind the L1 diamond and the L2 circle."""
+    j = [names.index(pair[0]), names.index(pair[1])]
+    X2 = X[:, j]
+    if standardize:
+        X2, _, _ = data.standardize(X2)
+    Xc = X2 - X2.mean(axis=0)
+    yc = y.reshape(-1) - y.mean()
+    n = len(yc)
+    M = Xc.T @ Xc / (2 * n)  # the loss is (1/(2n))·||yc − Xc w||² = L* + (w − w*)ᵀ M (w − w*)
+    w_ols = np.linalg.lstsq(Xc, yc, rcond=None)[0]
+    l1 = coefficient_paths(X2, y, model="lasso", alphas=alphas).coefs
+    l2 = coefficient_paths(X2, y, model="ridge", alphas=alphas).coefs
+    return {"pair": pair, "M": M, "w_ols": w_ols, "l1_path": l1, "l2_path": l2}
+
+
+def build_reg_scene(s: RegSettings) -> RegScene:
+    ds = load_reg_dataset(s)
+    X, y = ds.X, ds.y.reshape(-1)
+    alphas = common_alphas(X, y, s.n_alphas, s.standardize, s.l1_ratio)
+    models = list(MODELS) if s.view == "all" else [s.view]
+    paths, cvs = {}, {}
+    for m in models:
+        paths[m] = coefficient_paths(X, y, model=m, alphas=alphas, l1_ratio=s.l1_ratio,
+                                     standardize=s.standardize)
+        cvs[m] = cross_validate_path(X, y, model=m, alphas=alphas, l1_ratio=s.l1_ratio,
+                                     standardize=s.standardize, cv=s.cv_folds, seed=s.seed)
+    Xs = data.standardize(X)[0] if s.standardize else X
+    Xc = Xs - Xs.mean(axis=0)
+    ols = np.linalg.lstsq(Xc, y - y.mean(), rcond=None)[0]
+    pair = (s.geo_x, s.geo_y) if s.geo_x in ds.feature_names and s.geo_y in ds.feature_names \
+        and s.geo_x != s.geo_y else _default_pair(ds)
+    geometry = _geometry(X, y, alphas, ds.feature_names, pair, s.standardize)
+    return RegScene(settings=s, dataset=ds, alphas=alphas, paths=paths, cvs=cvs,
+                    geometry=geometry, ols_coef=ols)
+
+
+def sklearn_mapping(model: str, alpha: float, n_samples: int, l1_ratio: float) -> str:
+    """The scikit-learn call that fits the same model at this α, as text."""
+    eq = sklearn_equivalent(model, alpha, n_samples, l1_ratio)
+    args = ", ".join(f"{k}={v:.6g}" for k, v in eq.items()
+                     if k != "estimator" and isinstance(v, float | int))
+    return f"{eq['estimator']}({args})"
+
+
+def _demo_correlated(ds: data.Dataset, paths: dict[str, PathResult], i: int) -> str:
+    """Which of the correlated features each model keeps at α index i."""
+    X = ds.X
+    names = ds.feature_names
+    if ds.name == "correlated":
+        groups: dict[str, list[int]] = {}
+        for j, nme in enumerate(names):
+            groups.setdefault(nme[:-1], []).append(j)
+        pieces = []
+        for g, cols in list(groups.items())[:3]:
+            part = []
+            for m in ("lasso", "ridge"):
+                if m in paths:
+                    w = paths[m].coefs[i, cols]
+                    part.append(f"{m}: " + ", ".join(f"{names[c]} {v:+.2f}"
+                                                     for c, v in zip(cols, w, strict=True)))
+            pieces.append(f"group {g}: " + "; ".join(part))
+        return " | ".join(pieces)
+    C = np.corrcoef(X.T)
+    np.fill_diagonal(C, 0)
+    a, b = np.unravel_index(np.argmax(np.abs(C)), C.shape)
+    part = []
+    for m in ("lasso", "ridge"):
+        if m in paths:
+            w = paths[m].coefs[i]
+            part.append(f"{m}: {names[a]} {w[a]:+.3g}, {names[b]} {w[b]:+.3g}")
+    return (f"most correlated pair {names[a]}/{names[b]} (r = {C[a, b]:.2f}): "
+            + "; ".join(part))
+
+
+def l1_vs_l2_evidence(scene: RegScene, i: int) -> list[dict[str, str]]:
+    """The notes' comparison table, each row measured on the scene's data at α index i."""
+    p = scene.paths
+    d = scene.dataset.n_features
+    rows = []
+
+    def zeros(m: str) -> str:
+        if m not in p:
+            return "—"
+        w = p[m].coefs[i]
+        return f"{int(np.sum(w == 0))} of {d} exactly 0"
+
+    rows.append({"property": "Sparse solution", "L1 (Lasso)": zeros("lasso"),
+                 "L2 (Ridge)": zeros("ridge") + (
+                     f" (smallest |w| = {np.abs(p['ridge'].coefs[i]).min():.2g})"
+                     if "ridge" in p else "")})
+    rows.append({"property": "Correlated features", "L1 (Lasso)": "", "L2 (Ridge)": "",
+                 "evidence": _demo_correlated(scene.dataset, p, i)})
+    ols1, ols2 = np.abs(scene.ols_coef).sum(), np.sqrt((scene.ols_coef**2).sum())
+    shrink = {}
+    for m in ("lasso", "ridge"):
+        if m in p:
+            w = p[m].coefs[i]
+            shrink[m] = (f"‖w‖₁ = {np.abs(w).sum() / ols1:.0%} of least squares, "
+                         f"‖w‖₂ = {np.sqrt((w**2).sum()) / ols2:.0%}")
+    rows.append({"property": "Shrinkage", "L1 (Lasso)": shrink.get("lasso", "—"),
+                 "L2 (Ridge)": shrink.get("ridge", "—")})
+    kkt = {m: (f"optimality conditions hold to {np.max(p[m].kkt_violation[i:i + 1]):.1e}"
+               if p[m].kkt_violation is not None else "exact solve") for m in p}
+    rows.append({"property": "Convex optimization (one global optimum)",
+                 "L1 (Lasso)": kkt.get("lasso", "—"), "L2 (Ridge)": kkt.get("ridge", "—")})
+    return rows

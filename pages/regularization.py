@@ -1,0 +1,181 @@
+"""The regularization page: Lasso, Ridge and Elastic-net coefficients as α changes."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from linreg_core.figures import PrebuiltFigure
+from linreg_core.figures_paths import (
+    MODEL_LABELS,
+    cv_figure,
+    geometry_figure,
+    paths_sweep_figure,
+    poly_fit_figure,
+)
+from linreg_core.reg_scene import (
+    RegScene,
+    RegSettings,
+    build_reg_scene,
+    l1_vs_l2_evidence,
+    sklearn_mapping,
+)
+
+K = "rp_"
+DATASETS = {
+    "diabetes": "Diabetes (scikit-learn, as load_diabetes returns it)",
+    "correlated": "Correlated feature groups",
+    "sparse": "Sparse ground truth (30 features, 4 matter)",
+    "polynomial": "1-D data, polynomial features",
+}
+VIEWS = {"all": "All three side by side", "lasso": "Lasso", "ridge": "Ridge",
+         "enet": "Elastic net"}
+CONFIG = {"displaylogo": False}
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def scene_for(settings: RegSettings) -> RegScene:
+    """Identical scenes are computed once and shared by every session."""
+    return build_reg_scene(settings)
+
+
+def sidebar() -> RegSettings:
+    ss = st.session_state
+    ss.setdefault(K + "dataset", "diabetes")
+    ss.setdefault(K + "view", "all")
+    ss.setdefault(K + "l1_ratio", 0.5)
+    ss.setdefault(K + "degree", 9)
+    ss.setdefault(K + "seed", 0)
+    ss.setdefault(K + "standardize", False)
+    with st.sidebar:
+        st.header("Data")
+        dataset = st.selectbox("Dataset", list(DATASETS), format_func=DATASETS.get,
+                               key=K + "dataset")
+        if dataset == "polynomial":
+            st.slider("Polynomial degree", 1, 15, key=K + "degree")
+        if dataset != "diabetes":
+            st.number_input("Seed", 0, 2**31 - 1, step=1, key=K + "seed")
+        st.toggle("Standardize features", key=K + "standardize",
+                  help="Fit on (x − mean)/std; coefficients are then per standard deviation.")
+        st.header("Models")
+        view = st.radio("Show", list(VIEWS), format_func=VIEWS.get, key=K + "view")
+        if view in ("all", "enet"):
+            st.slider("Elastic-net mixing ρ (l1_ratio)", 0.05, 1.0, step=0.05,
+                      key=K + "l1_ratio", help="ρ = 1 is the Lasso, ρ → 0 the Ridge.")
+    return RegSettings(dataset=dataset, view=view, l1_ratio=float(ss[K + "l1_ratio"]),
+                       degree=int(ss[K + "degree"]), seed=int(ss[K + "seed"]),
+                       standardize=bool(ss[K + "standardize"]),
+                       geo_x=ss.get(K + "geo_x", ""), geo_y=ss.get(K + "geo_y", ""))
+
+
+def objective(scene: RegScene, alpha: float) -> None:
+    st.latex(r"\min_{w,\,b}\ \frac{1}{2n}\,\lVert y - Xw - b\rVert_2^2 + \alpha\,P(w)")
+    st.latex(r"P_{\text{Lasso}} = \lVert w\rVert_1,\quad P_{\text{Ridge}} = \lVert w\rVert_2^2,"
+             r"\quad P_{\text{Elastic net}} = \rho\lVert w\rVert_1 + (1-\rho)\lVert w\rVert_2^2")
+    n = scene.dataset.n_samples
+    rho = scene.settings.l1_ratio
+    lines = [f"**{MODEL_LABELS[m]}** at α = {alpha:.4g} is scikit-learn's "
+             f"`{sklearn_mapping(m, alpha, n, rho)}`" for m in scene.models]
+    st.caption("The notes' convention; the intercept b is not penalized. "
+               + " · ".join(lines) + f" (n = {n}; Ridge: a = 2nα; Elastic net: a = (2 − ρ)α, "
+               "l1_ratio = ρ/(2 − ρ)).")
+
+
+def main() -> None:
+    settings = sidebar()
+    st.markdown("### Regularization paths: Lasso, Ridge and Elastic net")
+    try:
+        with st.spinner("Computing the exact paths and cross-validation…"):
+            scene = scene_for(settings)
+    except ValueError as exc:
+        st.error(f"These settings cannot be computed: {exc}")
+        return
+    except Exception as exc:  # a computation failure is a message, never a traceback
+        st.error(f"Something went wrong while computing the paths ({type(exc).__name__}: "
+                 f"{exc}). Try other settings; the rest of the app keeps working.")
+        return
+    ds = scene.dataset
+    st.caption(f"**Data:** {ds.description} — {ds.n_samples} samples, {ds.n_features} "
+               "features" + (", standardized" if settings.standardize else "") + ".")
+    alphas = scene.alphas
+    n_alphas = len(alphas)
+    st.session_state.setdefault(K + "alpha_i", n_alphas // 2)
+    st.session_state[K + "alpha_i"] = min(int(st.session_state[K + "alpha_i"]), n_alphas - 1)
+    i = st.select_slider("α (log scale; the marker on every chart)", list(range(n_alphas)),
+                         key=K + "alpha_i", format_func=lambda k: f"{alphas[k]:.4g}")
+    alpha = float(alphas[i])
+    objective(scene, alpha)
+
+    fig = paths_sweep_figure(scene.paths, ds.feature_names, i)
+    st.plotly_chart(PrebuiltFigure(fig), key=K + "sweep", config=CONFIG)
+    st.caption("▶ Sweep α plays every α in the browser (large α on the left of the slider: "
+               "everything is shrunk; small α: close to least squares). The dashed line, the "
+               "bars and the dots follow α.")
+
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{settings.cv_folds}-fold cross-validation error against α**")
+        st.plotly_chart(PrebuiltFigure(cv_figure(scene.cvs, alpha)), key=K + "cv",
+                        config=CONFIG)
+        best = " · ".join(f"{MODEL_LABELS[m]}: best α = {cv.best_alpha:.4g} "
+                          f"(MSE {float(cv.mean_mse[cv.best_index]):.4g})"
+                          for m, cv in scene.cvs.items())
+        st.caption(best + ". Band: ± one standard deviation over folds.")
+    with right:
+        if ds.name == "polynomial":
+            st.markdown(f"**The fitted curve at α = {alpha:.4g}**")
+            from linreg_core.data import polynomial_features
+
+            x = ds.X[:, 0]
+            grid = np.linspace(x.min(), x.max(), 200)
+            Xg = polynomial_features(grid, ds.n_features)
+            curves = {m: p.predict(Xg)[:, i] for m, p in scene.paths.items()}
+            ols = np.linalg.lstsq(np.column_stack([ds.X, np.ones(len(x))]), ds.y[:, 0],
+                                  rcond=None)[0]
+            curves["ols"] = np.column_stack([Xg, np.ones(len(grid))]) @ ols
+            fig_poly = poly_fit_figure(x, ds.y, grid, curves)
+            st.plotly_chart(PrebuiltFigure(fig_poly), key=K + "poly", config=CONFIG)
+            st.caption("Dotted: least squares without a penalty (it chases the noise).")
+        else:
+            nonzero_note(scene, i)
+    geometry(scene, i)
+
+    st.markdown("**The notes' L1-vs-L2 table, measured on this data at this α**")
+    rows = l1_vs_l2_evidence(scene, i)
+    st.table([{"property": r["property"],
+               "L1 (Lasso)": r.get("L1 (Lasso)") or r.get("evidence", ""),
+               "L2 (Ridge)": r.get("L2 (Ridge)", "")} for r in rows])
+
+
+def nonzero_note(scene: RegScene, i: int) -> None:
+    st.markdown(f"**At α = {scene.alphas[i]:.4g}**")
+    names = scene.dataset.feature_names
+    rows = []
+    for j, name in enumerate(names):
+        row = {"feature": name}
+        for m, p in scene.paths.items():
+            v = float(p.coefs[i, j])
+            row[MODEL_LABELS[m]] = "0 (exactly)" if v == 0 else f"{v:.4g}"
+        row["least squares"] = f"{scene.ols_coef[j]:.4g}"
+        rows.append(row)
+    st.dataframe(rows, hide_index=True, height=min(38 + 35 * len(rows), 400))
+
+
+def geometry(scene: RegScene, i: int) -> None:
+    g = scene.geometry
+    names = scene.dataset.feature_names
+    st.markdown("**Why L1 lands on zeros: the constrained view for two features**")
+    c1, c2 = st.columns(2)
+    c1.selectbox("Feature on x", names, index=names.index(g["pair"][0]), key=K + "geo_x")
+    c2.selectbox("Feature on y", names, index=names.index(g["pair"][1]), key=K + "geo_y")
+    fig = geometry_figure(g["w_ols"], g["M"], g["l1_path"], g["l2_path"], g["l1_path"][i],
+                          g["l2_path"][i], tuple(g["pair"]))
+    st.plotly_chart(PrebuiltFigure(fig), key=K + "geometry", config=CONFIG)
+    st.caption("A model fitted on these two features only. Blue: loss contours around least "
+               "squares (×); the solid one touches the penalty region at the penalized optimum "
+               "(dot). The diamond's corners lie on the axes, so the touching point is often a "
+               "corner: a coefficient exactly 0. The circle has no corners. Grey: the optimum "
+               "for every α.")
+
+
+main()
