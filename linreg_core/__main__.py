@@ -9,6 +9,7 @@ Bad arguments print one line on stderr and exit with code 2.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from collections.abc import Sequence
@@ -73,6 +74,23 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--predict", type=_floats, default=None, metavar="X",
                    help="print the prediction at X (comma-separated, one value per feature)")
     t.add_argument("--json", action="store_true", help="print the whole history as JSON")
+
+    p = sub.add_parser("path", help="coefficient paths of Lasso, Ridge or Elastic net",
+                       description="Objective (1/(2n))·||y − Xw − b||² + α·P(w), intercept not "
+                                   "penalized: P = ||w||₁ (lasso), ||w||²₂ (ridge), "
+                                   "ρ||w||₁ + (1−ρ)||w||²₂ (enet, ρ = --l1-ratio).")
+    dcli.add_dataset_arguments(p, dcli.PATH_DATASETS, "diabetes")
+    p.add_argument("--seed", type=int, default=0, help="seed of generated data (default 0)")
+    p.add_argument("--model", choices=("lasso", "ridge", "enet"), default="lasso")
+    p.add_argument("--l1-ratio", type=_float, default=0.5, help="enet: ρ in (0, 1]")
+    grid = p.add_mutually_exclusive_group()
+    grid.add_argument("--n-alphas", type=_positive_int, default=100,
+                      help="number of alphas of the default grid (default 100)")
+    grid.add_argument("--alphas", type=_floats, default=None,
+                      help="explicit alphas, comma-separated (sorted decreasing in the output)")
+    p.add_argument("--standardize", action="store_true",
+                   help="fit on standardized features (default: the data as loaded)")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
     return parser
 
 
@@ -137,10 +155,40 @@ def train(args: argparse.Namespace) -> int:
     return 0
 
 
+def path(args: argparse.Namespace) -> int:
+    from linreg_core.paths import coefficient_paths
+
+    dataset = dcli.load_dataset(args)
+    if args.model == "enet" and not 0 < args.l1_ratio <= 1:
+        raise UsageError(f"--l1-ratio must lie in (0, 1], got {args.l1_ratio:g}")
+    if args.n_alphas > MAX_ALPHAS:
+        raise UsageError(f"--n-alphas is limited to {MAX_ALPHAS}, got {args.n_alphas}")
+    result = coefficient_paths(dataset.X, dataset.y.reshape(-1), model=args.model,
+                               alphas=args.alphas, n_alphas=args.n_alphas,
+                               l1_ratio=args.l1_ratio, standardize=args.standardize)
+    names = dataset.feature_names
+    if args.format == "json":
+        print(json.dumps({
+            "model": args.model, "l1_ratio": result.l1_ratio, "dataset": dataset.name,
+            "standardized": args.standardize, "features": names,
+            "objective": "(1/(2n))*||y - Xw - b||^2 + alpha*P(w)",
+            "alphas": result.alphas.tolist(), "coefs": result.coefs.tolist(),
+            "intercepts": result.intercepts.tolist()}))
+        return 0
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["alpha", *names])
+    for a, row in zip(result.alphas, result.coefs, strict=True):
+        writer.writerow([repr(float(a)), *(repr(float(v)) for v in row)])
+    return 0
+
+
+MAX_ALPHAS = 1000
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return {"train": train}[args.command](args)
+        return {"train": train, "path": path}[args.command](args)
     except (UsageError, ValueError) as exc:
         print(f"linreg_core: error: {exc}", file=sys.stderr)
         return 2

@@ -7,12 +7,19 @@ import argparse
 from linreg_core import data
 
 DATASETS = ("seed", "line", "seed3", "diabetes")
+PATH_DATASETS = ("diabetes", "correlated", "sparse", "polynomial", "seed3", "seed", "line")
 
 
-def add_dataset_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dataset", choices=DATASETS, default="seed",
+def add_dataset_arguments(p: argparse.ArgumentParser, choices: tuple[str, ...] = DATASETS,
+                          default: str = "seed") -> None:
+    p.add_argument("--dataset", choices=choices, default=default,
                    help="seed: the notes' y = 2x + 3 example; line: a custom line; seed3: the "
-                        "notes' 3-feature example; diabetes: scikit-learn's diabetes data")
+                        "notes' 3-feature example; diabetes: scikit-learn's diabetes data"
+                        + ("; correlated: groups of correlated columns; sparse: 30 features, "
+                           "4 matter; polynomial: sin(πx) with features x … x^degree"
+                           if "sparse" in choices else ""))
+    if "polynomial" in choices:
+        p.add_argument("--degree", type=int, default=9, help="polynomial: degree (1-20)")
     p.add_argument("--feature", default=None,
                    help=f"diabetes: one feature ({', '.join(data.DIABETES_FEATURES)}); "
                         "default all ten")
@@ -31,4 +38,10 @@ def load_dataset(args: argparse.Namespace) -> data.Dataset:
                          seed=args.seed, outliers=args.outliers)
     if args.dataset == "seed3":
         return data.seed3(seed=args.seed)
+    if args.dataset == "correlated":
+        return data.correlated(seed=args.seed)
+    if args.dataset == "sparse":
+        return data.sparse(seed=args.seed)
+    if args.dataset == "polynomial":
+        return data.polynomial(degree=args.degree, seed=args.seed)
     return data.diabetes(feature=args.feature)

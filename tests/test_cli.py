@@ -54,3 +54,52 @@ def test_divergence_exit_code_and_message(capsys):
     err = capsys.readouterr().err
     assert "diverged at epoch" in err
     assert "0.934" in err
+
+
+def test_path_csv_matches_scikit_learn(capsys):
+    import csv
+    import io
+
+    import numpy as np
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Lasso, Ridge
+
+    assert main(["path", "--dataset", "diabetes", "--model", "lasso", "--alphas",
+                 "0.05,0.5"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == ["alpha", "age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
+    assert [float(r[0]) for r in rows[1:]] == [0.5, 0.05]
+    X, y = load_diabetes(return_X_y=True)
+    ref = Lasso(alpha=0.05, tol=1e-12, max_iter=100_000).fit(X, y).coef_
+    got = np.array([float(v) for v in rows[2][1:]])
+    np.testing.assert_allclose(got, ref, atol=1e-6 * np.abs(ref).max())
+    assert main(["path", "--model", "ridge", "--alphas", "0.01", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    ref = Ridge(alpha=2 * len(y) * 0.01).fit(X, y).coef_
+    np.testing.assert_allclose(data["coefs"][0], ref, rtol=1e-8, atol=1e-8)
+
+
+def test_path_default_grid_and_standardize(capsys):
+    assert main(["path", "--dataset", "sparse", "--model", "enet", "--l1-ratio", "0.7",
+                 "--n-alphas", "12", "--standardize"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 13
+    first = [float(v) for v in lines[1].split(",")[1:]]
+    assert all(v == 0.0 for v in first)  # the grid starts where every coefficient is zero
+
+
+@pytest.mark.parametrize("argv", [
+    ["path", "--model", "elastic"],
+    ["path", "--model", "enet", "--l1-ratio", "0"],
+    ["path", "--alphas", "1,-1"],
+    ["path", "--alphas", "1,x"],
+    ["path", "--n-alphas", "0"],
+    ["path", "--n-alphas", "100000"],
+    ["path", "--dataset", "polynomial", "--degree", "50"],
+    ["path", "--format", "xml"],
+])
+def test_path_bad_arguments(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith("linreg_core: error: ")
