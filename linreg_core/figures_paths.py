@@ -38,6 +38,7 @@ def paths_sweep_figure(
     feature_names: list[str],
     alpha_index: int,
     *,
+    gd_paths: dict[str, Any] | None = None,
     height: int = 720,
 ) -> dict[str, Any]:
     """Coefficient paths (one panel per model), the coefficients at α as bars, and the number
@@ -86,6 +87,19 @@ def paths_sweep_figure(
                            "line": {"color": feature_color(j), "width": 2},
                            "hovertemplate": f"{name}<br>α %{{x:.4g}}<br>coef %{{y:.4g}}"
                                             f"<extra>{MODEL_LABELS[m]}</extra>"})
+        if gd_paths and m in gd_paths:
+            g = gd_paths[m]
+            nf = g.coefs.shape[1]
+            traces.append({"type": "scatter", "mode": "markers",
+                           "x": np.repeat(np.asarray(g.alphas, dtype=float), nf),
+                           "y": np.asarray(g.coefs, dtype=float).ravel(),
+                           "xaxis": f"x{ax}", "yaxis": f"y{ax}", "showlegend": p == 0,
+                           "name": "gradient descent", "legendgroup": "gd",
+                           "marker": {"symbol": "circle-open", "size": 7,
+                                      "color": [feature_color(j) for j in range(nf)]
+                                      * len(g.alphas)},
+                           "hovertemplate": "gradient descent<br>α %{x:.4g}<br>coef %{y:.4g}"
+                                            "<extra></extra>"})
         traces.append({"type": "scatter", "mode": "lines", "x": [alphas[i0]] * 2,
                        "y": [cmin - pad, cmax + pad], "xaxis": f"x{ax}", "yaxis": f"y{ax}",
                        "line": {"color": "#888888", "width": 2, "dash": "dash"},

@@ -136,6 +136,18 @@ def build_reg_scene(s: RegSettings) -> RegScene:
                     geometry=geometry, ols_coef=ols)
 
 
+def gd_overlay(scene: RegScene, every: int = 4, epochs: int = 200) -> dict[str, Any]:
+    """Each shown model trained by fit_gd (proximal for L1), warm-started along every
+    ``every``-th α of the scene's grid."""
+    from linreg_core.paths_gd import gd_path
+
+    s = scene.settings
+    sub = scene.alphas[::every]
+    return {m: gd_path(scene.dataset.X, scene.dataset.y, model=m, alphas=sub,
+                       l1_ratio=s.l1_ratio, standardize=s.standardize, epochs=epochs)
+            for m in scene.paths}
+
+
 def sklearn_mapping(model: str, alpha: float, n_samples: int, l1_ratio: float) -> str:
     """The scikit-learn call that fits the same model at this α, as text."""
     eq = sklearn_equivalent(model, alpha, n_samples, l1_ratio)

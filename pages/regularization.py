@@ -17,6 +17,7 @@ from linreg_core.reg_scene import (
     RegScene,
     RegSettings,
     build_reg_scene,
+    gd_overlay,
     l1_vs_l2_evidence,
     sklearn_mapping,
 )
@@ -37,6 +38,11 @@ CONFIG = {"displaylogo": False}
 def scene_for(settings: RegSettings) -> RegScene:
     """Identical scenes are computed once and shared by every session."""
     return build_reg_scene(settings)
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def gd_for(settings: RegSettings) -> dict:
+    return gd_overlay(scene_for(settings))
 
 
 def sidebar() -> RegSettings:
@@ -106,7 +112,12 @@ def main() -> None:
     alpha = float(alphas[i])
     objective(scene, alpha)
 
-    fig = paths_sweep_figure(scene.paths, ds.feature_names, i)
+    overlay = None
+    if st.toggle("Overlay this project's gradient descent (proximal step for L1, warm-started "
+                 "along α, 200 epochs each)", key=K + "gd"):
+        with st.spinner("Training by gradient descent along the α grid…"):
+            overlay = gd_for(settings)
+    fig = paths_sweep_figure(scene.paths, ds.feature_names, i, gd_paths=overlay)
     st.plotly_chart(PrebuiltFigure(fig), key=K + "sweep", config=CONFIG)
     st.caption("▶ Sweep α plays every α in the browser (large α on the left of the slider: "
                "everything is shrunk; small α: close to least squares). The dashed line, the "

@@ -149,3 +149,11 @@ def test_regularization_single_model_view_and_geometry_pair():
     assert sum(1 for t in sweep["data"] if t["type"] == "bar") == 1
     at.selectbox(key="rp_geo_x").set_value("bp").run()
     assert not at.exception
+
+
+def test_regularization_gd_overlay():
+    at = _reg_app()
+    at.toggle(key="rp_gd").set_value(True).run()
+    assert not at.exception
+    sweep = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert any(t.get("name") == "gradient descent" for t in sweep["data"])
