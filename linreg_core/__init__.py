@@ -10,18 +10,22 @@ from linreg_core.analysis import (
     stable_lr,
 )
 from linreg_core.model import LinearRegression
+from linreg_core.paths import coefficient_paths, cross_validate_path, sklearn_equivalent
 from linreg_core.training import GDResult, fit_gd
 
 __all__ = [
     "GDResult",
     "LinearRegression",
     "closed_form",
+    "coefficient_paths",
+    "cross_validate_path",
     "epochs_to_within",
     "fit_gd",
     "gradient_check",
     "hessian_max_eig",
     "loss_surface",
     "r2",
+    "sklearn_equivalent",
     "stable_lr",
 ]
 

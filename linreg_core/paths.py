@@ -22,8 +22,8 @@ The same models in scikit-learn's conventions (:func:`sklearn_equivalent`):
   Matching both penalty weights, ``a·r' = ρα`` and ``½·a·(1 − r') = (1 − ρ)α``; adding the
   first to twice the second gives ``a = ρα + 2(1 − ρ)α = (2 − ρ)·α``, and then
   ``r' = ρα / a = ρ / (2 − ρ)``. At ρ = 1 this is ``a = α, r' = 1`` (the Lasso); at ρ = 0
-  it is ``a = 2α, r' = 0``, scikit-learn's pure-L2 elastic net, which it solves poorly by
-  coordinate descent, so ρ = 0 is mapped to ``Ridge(alpha=2nα)`` instead.
+  it would be ``a = 2α, r' = 0``, a pure-L2 ``ElasticNet`` (scikit-learn's coordinate
+  descent is not meant for it), so ρ = 0 maps to ``Ridge(alpha=2nα)``, the same minimizer.
 
 How the paths are computed (every α is an exact solution, not an early-stopped one):
 
@@ -37,10 +37,12 @@ How the paths are computed (every α is an exact solution, not an early-stopped 
   Cholesky solve), the signs and the inactive conditions ``|c_j − (Gw)_j| ≤ ρα`` are
   checked, and the active set is corrected until they hold. A verified solution is exact to
   rounding, whatever tolerance coordinate descent stopped at, so coordinate descent can run
-  at scikit-learn's default tolerance. Where verification fails (a rank-deficient active
-  set, e.g. more features than samples, where the Lasso solution need not be unique),
-  coordinate descent is rerun at that α with ``tol=1e-12``; :attr:`PathResult.kkt_violation`
-  reports how well every returned solution satisfies the optimality conditions.
+  at scikit-learn's default tolerance. Along a Lasso path the active set mostly grows as α
+  falls, so its Cholesky factor is grown by blocks rather than recomputed. Where
+  verification fails (a rank-deficient active set, e.g. duplicated columns or more features
+  than samples, where the Lasso solution need not be unique), coordinate descent is rerun
+  at that α with ``tol=1e-12``; :attr:`PathResult.kkt_violation` reports how well every
+  returned solution satisfies the optimality conditions.
 
 Nothing here imports Streamlit; randomness (the cross-validation folds) comes only from a
 local ``random_state``.
@@ -88,7 +90,7 @@ RIDGE_HI, RIDGE_LO = 1e3, 1e-4
 # --------------------------------------------------------------------------- results
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PathResult:
     """Coefficients along a regularization path (convention in the module docstring).
 
@@ -143,7 +145,7 @@ class PathResult:
         return coefs, self.intercepts - coefs @ self.x_mean
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CVResult:
     """K-fold validation MSE along a fixed α grid.
 
@@ -238,7 +240,7 @@ def _check_alphas(alphas: Any) -> np.ndarray:
     bad = ~(np.isfinite(arr) & (arr > 0))
     if bad.any():
         raise ValueError(
-            f"alphas must be positive and finite; got {arr[bad][0]!r} at index "
+            f"alphas must be positive and finite; got {float(arr[bad][0])!r} at index "
             f"{int(np.flatnonzero(bad)[0])}"
         )
     return np.sort(arr)[::-1].copy()
@@ -269,6 +271,7 @@ class _Centered:
     x_mean: np.ndarray
     y_mean: float
     x_scale: np.ndarray | None
+    const: np.ndarray  # (d,) bool: constant columns, exactly zero in Xc
 
 
 def _center(X: np.ndarray, y: np.ndarray, standardize: bool) -> _Centered:
@@ -285,62 +288,101 @@ def _center(X: np.ndarray, y: np.ndarray, standardize: bool) -> _Centered:
         Xc = Xc / scale
         Xc[:, const] = 0.0
     y_mean = float(y.mean())
-    return _Centered(Xc=Xc, yc=y - y_mean, x_mean=x_mean, y_mean=y_mean, x_scale=scale)
-
-
-def _gram_top_eig(Xc: np.ndarray) -> float:
-    """Largest eigenvalue of ``XcᵀXc/n`` (= largest squared singular value / n)."""
-    n, d = Xc.shape
-    if d <= n:
-        return float(scipy.linalg.eigvalsh(Xc.T @ Xc / n, subset_by_index=[d - 1, d - 1])[0])
-    return float(scipy.linalg.eigvalsh(Xc @ Xc.T / n, subset_by_index=[n - 1, n - 1])[0])
+    return _Centered(
+        Xc=Xc, yc=y - y_mean, x_mean=x_mean, y_mean=y_mean, x_scale=scale, const=const
+    )
 
 
 def _alpha_max_centered(Xc: np.ndarray, yc: np.ndarray, rho: float) -> float:
     return float(np.max(np.abs(Xc.T @ yc))) / (Xc.shape[0] * rho)
 
 
-def _default_alphas(c: _Centered, family: str, rho: float, n_alphas: int) -> np.ndarray:
-    if family == "ridge":
-        top = _gram_top_eig(c.Xc)
-        hi, lo = RIDGE_HI * top, RIDGE_LO * top
-        if not top > 0:  # every column constant: any grid gives w = 0
-            hi, lo = RIDGE_HI, RIDGE_LO
-    else:
-        hi = _alpha_max_centered(c.Xc, c.yc, rho)
-        if not hi > 0:  # y or X constant: w = 0 for every α
-            hi = 1.0
-        lo = hi * EPS
-    if n_alphas == 1:
-        return np.array([hi])
-    return np.geomspace(hi, lo, n_alphas)
+def _log_grid(hi: float, lo: float, n_alphas: int) -> np.ndarray:
+    return np.array([hi]) if n_alphas == 1 else np.geomspace(hi, lo, n_alphas)
+
+
+def _default_l1_alphas(c: _Centered, rho: float, n_alphas: int) -> np.ndarray:
+    """From alpha_max (all weights zero) down to alpha_max·EPS."""
+    hi = _alpha_max_centered(c.Xc, c.yc, rho)
+    if not hi > 0:  # y or X constant: w = 0 for every α
+        hi = 1.0
+    return _log_grid(hi, hi * EPS, n_alphas)
+
+
+def _default_ridge_alphas(top: float, n_alphas: int) -> np.ndarray:
+    """From RIDGE_HI·λmax down to RIDGE_LO·λmax, λmax the top eigenvalue of XcᵀXc/n.
+
+    The Ridge shrinks the data along eigenvector ``i`` by ``λᵢ / (λᵢ + 2α)``: about 5e-4
+    at the top of the grid (everything shrunk away), 0.9998 for the top direction at the
+    bottom (close to least squares).
+    """
+    if not top > 0:  # every column constant: w = 0 for every α
+        top = 1.0
+    return _log_grid(RIDGE_HI * top, RIDGE_LO * top, n_alphas)
 
 
 # --------------------------------------------------------------------------- solvers
 
 
-def _ridge_path(Xc: np.ndarray, yc: np.ndarray, alphas: np.ndarray):
-    """Solve ``(XcᵀXc + 2nα·I)·w = Xcᵀyc`` for every α from one factorization.
+class _RidgeSolver:
+    """``(XcᵀXc + 2nα·I)·w = Xcᵀyc`` for every α from one factorization.
 
-    Returns the coefficients (n_alphas, d) and the KKT checker (with the Gram if formed).
+    ``eigh`` of ``XcᵀXc`` (n·d² + d³) when ``n ≥ 2d``, else one thin SVD of ``Xc``. Going
+    through the Gram squares the condition number, which costs accuracy only where the
+    shift ``2nα`` is tiny next to the top eigenvalue: for α below ``1e-6·λmax/2`` the SVD is
+    computed instead (once, for the whole grid).
     """
-    n, d = Xc.shape
-    shifts = 2.0 * n * alphas  # (n_alphas,)
-    if n >= 2 * d:
-        gram_n = Xc.T @ Xc
-        lam, V = scipy.linalg.eigh(gram_n)
-        lam = np.clip(lam, 0.0, None)
-        checker = _ActiveSet(Xc, yc, gram_n / n)
-        # Squaring the condition number is harmless unless the smallest shift is tiny
-        # next to the top eigenvalue; then fall through to the SVD.
-        if lam[-1] == 0 or shifts.min() >= 1e-6 * lam[-1]:
-            z = V.T @ (checker.c * n)
-            return (V @ (z[:, None] / (lam[:, None] + shifts[None, :]))).T, checker
-    else:
-        checker = _ActiveSet(Xc, yc, None)
-    U, s, Vt = scipy.linalg.svd(Xc, full_matrices=False, lapack_driver="gesdd")
-    z = s * (U.T @ yc)
-    return (Vt.T @ (z[:, None] / (s[:, None] ** 2 + shifts[None, :]))).T, checker
+
+    def __init__(self, Xc: np.ndarray, yc: np.ndarray, const: np.ndarray):
+        n, d = Xc.shape
+        # Constant columns (exactly zero in Xc) get weight exactly 0; factor the others only.
+        self.keep = np.flatnonzero(~const)
+        self.Xk = Xc[:, self.keep] if self.keep.size < d else Xc
+        self.yc, self.n, self.d = yc, n, d
+        self._eig: tuple[np.ndarray, np.ndarray] | None = None
+        self._svd: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.top = 0.0
+        if n >= 2 * d:
+            gram_n = Xc.T @ Xc
+            self.checker = _ActiveSet(Xc, yc, gram_n / n)
+            if self.keep.size:
+                lam, V = scipy.linalg.eigh(gram_n[np.ix_(self.keep, self.keep)], driver="evd")
+                self._eig = (np.clip(lam, 0.0, None), V)
+                self.top = float(self._eig[0][-1]) / n
+        else:
+            self.checker = _ActiveSet(Xc, yc, None)
+            if self.keep.size:
+                self._svd = scipy.linalg.svd(self.Xk, full_matrices=False, lapack_driver="gesdd")
+                self.top = float(self._svd[1][0]) ** 2 / n
+
+    def path(self, alphas: np.ndarray) -> np.ndarray:
+        coefs = np.zeros((alphas.size, self.d))
+        if self.keep.size:
+            coefs[:, self.keep] = self._path(2.0 * self.n * alphas)
+        return coefs
+
+    def _path(self, shifts: np.ndarray) -> np.ndarray:
+        if self._eig is not None:
+            lam, V = self._eig
+            if lam[-1] == 0 or shifts.min() >= 1e-6 * lam[-1]:
+                z = V.T @ (self.checker.c[self.keep] * self.n)  # Vᵀ·Xcᵀyc
+                return (V @ (z[:, None] / (lam[:, None] + shifts[None, :]))).T
+        if self._svd is None:
+            self._svd = scipy.linalg.svd(self.Xk, full_matrices=False, lapack_driver="gesdd")
+        U, s, Vt = self._svd
+        z = s * (U.T @ self.yc)  # Vᵀ·Xcᵀyc
+        return (Vt.T @ (z[:, None] / (s[:, None] ** 2 + shifts[None, :]))).T
+
+
+class _Factor:
+    """Upper Cholesky ``R`` of ``G[order, order] + 2·l2·I``; ``pos[j]`` is j's place or −1."""
+
+    __slots__ = ("R", "colabs", "l2", "order", "pos")
+
+    def __init__(self, order: np.ndarray, l2: float, R: np.ndarray, colabs: np.ndarray, d: int):
+        self.order, self.l2, self.R, self.colabs = order, l2, R, colabs
+        self.pos = np.full(d, -1, dtype=np.intp)
+        self.pos[order] = np.arange(order.size)
 
 
 class _ActiveSet:
@@ -351,7 +393,7 @@ class _ActiveSet:
         self.G = gram  # XcᵀXc/n, or None when d > n (then products go through Xc)
         self.c = Xc.T @ yc / self.n
         self.c_max = float(np.max(np.abs(self.c)))
-        self._cache: tuple | None = None  # (S, l2, Cholesky factor) of the last solve
+        self._cache: _Factor | None = None  # the last factorization, to be grown
 
     def _G_SS(self, S: np.ndarray) -> np.ndarray:
         if self.G is not None:
@@ -364,20 +406,65 @@ class _ActiveSet:
             return self.G @ w
         return self.Xc.T @ (self.Xc[:, S] @ w[S]) / self.n
 
+    def _factor(self, order: np.ndarray, l2: float) -> _Factor | None:
+        """Cholesky factor of ``G[order, order] + 2·l2·I``, or None if not trustworthy."""
+        A = self._G_SS(order)
+        A.flat[:: order.size + 1] += 2.0 * l2
+        colabs = np.abs(A).sum(axis=0)
+        chol = _spd_factor(A, float(colabs.max()))
+        return None if chol is None else _Factor(order, l2, chol, colabs, self.c.shape[0])
+
+    def _extend(self, f: _Factor, new: np.ndarray) -> _Factor | None:
+        """Append the features ``new`` to a factorization (block Cholesky, O(k²m))."""
+        order = np.concatenate([f.order, new])
+        if self.G is None:
+            return self._factor(order, f.l2)
+        A12 = self.G[np.ix_(f.order, new)]
+        A22 = self.G[np.ix_(new, new)]
+        A22.flat[:: new.size + 1] += 2.0 * f.l2
+        R12, info = _TRTRS(f.R, A12, lower=False, trans=1)  # R12 = R⁻ᵀ·A12
+        if info != 0:
+            return self._factor(order, f.l2)
+        R22, info = _POTRF(A22 - R12.T @ R12, lower=False, clean=True)
+        if info != 0:
+            return self._factor(order, f.l2)
+        k, m = f.order.size, new.size
+        R = np.zeros((k + m, k + m), order="F")
+        R[:k, :k], R[:k, k:], R[k:, k:] = f.R, R12, R22
+        abs12 = np.abs(A12)
+        colabs = np.concatenate(
+            [f.colabs + abs12.sum(axis=1), abs12.sum(axis=0) + np.abs(A22).sum(axis=0)]
+        )
+        rcond, info = _POCON(R, float(colabs.max()))
+        if info != 0 or not rcond >= RCOND_MIN:
+            return None
+        return _Factor(order, f.l2, R, colabs, self.c.shape[0])
+
     def _solve(self, S: np.ndarray, l2: float, b: np.ndarray) -> np.ndarray | None:
-        """``(G_SS + 2·l2·I)⁻¹ b``, reusing the last factorization if S and l2 are unchanged."""
-        cache = self._cache
-        if cache is not None and cache[1] == l2 and np.array_equal(cache[0], S):
-            chol = cache[2]
+        """``(G_SS + 2·l2·I)⁻¹ b``, growing the last factorization when S only gained features.
+
+        Along a Lasso path the active set mostly grows as α falls, so each α costs a block
+        update instead of a fresh O(|S|³) factorization.
+        """
+        f = self._cache
+        if f is not None and f.l2 == l2:
+            pos = f.pos[S]
+            inside = pos >= 0
+            n_in = int(inside.sum())
+            if n_in != f.order.size:  # S lost features: start again
+                f = self._factor(S, l2)
+            elif n_in != S.size:
+                f = self._extend(f, S[~inside])
         else:
-            A = self._G_SS(S)
-            A.flat[:: S.size + 1] += 2.0 * l2
-            chol = _spd_factor(A)
-            self._cache = None if chol is None else (S, l2, chol)
-            if chol is None:
-                return None
-        x, info = _POTRS(chol, b, lower=False)
-        return x if info == 0 else None
+            f = self._factor(S, l2)
+        self._cache = f
+        if f is None:
+            return None
+        pos = f.pos[S]
+        rhs = np.empty(f.order.size)
+        rhs[pos] = b
+        x, info = _POTRS(f.R, rhs, lower=False)
+        return x[pos] if info == 0 else None
 
     def polish(self, w0: np.ndarray, l1: float, l2: float, max_rounds: int = 20):
         """The exact solution near ``w0`` with its support, or ``None`` if not verified."""
@@ -400,10 +487,8 @@ class _ActiveSet:
             entering = np.flatnonzero(np.abs(r) > bound)
             if not entering.size and not flipped.any():
                 return w
-            S_new = np.concatenate([S[~flipped], entering])
-            s_new = np.concatenate([s[~flipped], np.sign(r[entering])])
-            order = np.argsort(S_new)
-            S, s = S_new[order], s_new[order]
+            S = np.concatenate([S[~flipped], entering])
+            s = np.concatenate([s[~flipped], np.sign(r[entering])])
         return None
 
     def kkt_violation(self, W: np.ndarray, l1s: np.ndarray, l2s: np.ndarray) -> np.ndarray:
@@ -421,17 +506,20 @@ class _ActiveSet:
         return viol.max(axis=1) / (self.c_max if self.c_max > 0 else 1.0)
 
 
-_POTRF, _POCON, _POTRS = scipy.linalg.lapack.get_lapack_funcs(
-    ("potrf", "pocon", "potrs"), (np.zeros(1),)
+_POTRF, _POCON, _POTRS, _TRTRS = scipy.linalg.lapack.get_lapack_funcs(
+    ("potrf", "pocon", "potrs", "trtrs"), (np.zeros(1),)
 )
 
 
-def _spd_factor(A: np.ndarray) -> np.ndarray | None:
-    """Cholesky factor of symmetric positive definite, well-conditioned ``A``; else None."""
-    chol, info = _POTRF(A, lower=False, clean=False)
+def _spd_factor(A: np.ndarray, anorm: float) -> np.ndarray | None:
+    """Cholesky factor of symmetric positive definite, well-conditioned ``A``; else None.
+
+    ``anorm`` is ``||A||₁``, for LAPACK's reciprocal condition estimate.
+    """
+    chol, info = _POTRF(A, lower=False, clean=True)
     if info != 0:
         return None
-    rcond, info = _POCON(chol, np.abs(A).sum(axis=0).max())
+    rcond, info = _POCON(chol, anorm)
     if info != 0 or not rcond >= RCOND_MIN:
         return None
     return chol
@@ -458,8 +546,8 @@ def _l1_path(Xc: np.ndarray, yc: np.ndarray, alphas: np.ndarray, rho: float):
     sk = [sklearn_equivalent("enet", a, n, rho) for a in alphas]
     sk_alphas = np.array([e["alpha"] for e in sk])
     sk_l1 = rho / (2.0 - rho)
-    Xf = np.asfortranarray(Xc)
     use_gram = n > d
+    Xf = Xc if use_gram else np.asfortranarray(Xc)  # with a Gram the CD never reads X
     gram_n = np.ascontiguousarray(Xf.T @ Xf) if use_gram else None
     Xy = Xf.T @ yc if use_gram else None
     gram = gram_n / n if use_gram else None
@@ -513,7 +601,9 @@ def sklearn_equivalent(
 def alpha_max(X: Any, y: Any, *, l1_ratio: float = 1.0, standardize: bool = False) -> float:
     """The smallest α at which every Lasso/elastic-net coefficient is zero.
 
-    ``max_j |Xcᵀyc|_j / (n·ρ)`` in the module's convention (``ρ = 1``: the Lasso).
+    ``max_j |Xcᵀyc|_j / (n·ρ)`` in the module's convention (``ρ = 1``: the Lasso); it is
+    0 when y or every column of X is constant. ``standardize`` as in
+    :func:`coefficient_paths`.
     """
     X, y = _validate_xy(X, y)
     rho = _check_l1_ratio(l1_ratio)
@@ -565,32 +655,30 @@ def coefficient_paths(
             raise ValueError(f"{len(names)} feature_names for {X.shape[1]} features")
     family, rho = _effective(model, rho_in)
     c = _center(X, y, bool(standardize))
-    if alphas is None:
-        grid = _default_alphas(c, family, rho, _check_int(n_alphas, "n_alphas", 1))
-    else:
+    if alphas is not None:
         grid = _check_alphas(alphas)
-    return _fit_centered(c, grid, model, family, rho, names)
-
-
-def _fit_centered(c: _Centered, grid, model, family, rho, names) -> PathResult:
+    else:
+        n_alphas = _check_int(n_alphas, "n_alphas", 1)
     if family == "ridge":
-        coefs, checker = _ridge_path(c.Xc, c.yc, grid)
-        kkt = checker.kkt_violation(coefs, np.zeros_like(grid), grid)
+        solver = _RidgeSolver(c.Xc, c.yc, c.const)
+        if alphas is None:
+            grid = _default_ridge_alphas(solver.top, n_alphas)
+        coefs = solver.path(grid)
+        kkt = solver.checker.kkt_violation(coefs, np.zeros_like(grid), grid)
     else:
+        if alphas is None:
+            grid = _default_l1_alphas(c, rho, n_alphas)
         coefs, kkt = _l1_path(c.Xc, c.yc, grid, rho)
-    if c.x_scale is not None:
-        intercepts = np.full(grid.shape, c.y_mean)
-    else:
-        intercepts = c.y_mean - coefs @ c.x_mean
+    standardized = c.x_scale is not None
     return PathResult(
         alphas=grid,
         coefs=coefs,
-        intercepts=intercepts,
+        intercepts=np.full(grid.shape, c.y_mean) if standardized else c.y_mean - coefs @ c.x_mean,
         model=model,
         l1_ratio=rho,
         feature_names=names,
-        standardized=c.x_scale is not None,
-        x_mean=c.x_mean if c.x_scale is not None else None,
+        standardized=standardized,
+        x_mean=c.x_mean if standardized else None,
         x_scale=c.x_scale,
         kkt_violation=kkt,
     )
@@ -600,7 +688,7 @@ def cross_validate_path(
     X: Any,
     y: Any,
     *,
-    model: str = "lasso",
+    model: str,
     alphas: Sequence[float] | np.ndarray | None = None,
     n_alphas: int = 100,
     l1_ratio: float = 0.5,
@@ -625,11 +713,15 @@ def cross_validate_path(
         raise ValueError(f"cv={cv} folds need at least {cv} samples, got {X.shape[0]}")
     seed = _check_int(seed, "seed", 0)
     family, rho = _effective(model, rho_in)
-    if alphas is None:
-        c = _center(X, y, bool(standardize))
-        grid = _default_alphas(c, family, rho, _check_int(n_alphas, "n_alphas", 1))
-    else:
+    if alphas is not None:
         grid = _check_alphas(alphas)
+    else:
+        n_alphas = _check_int(n_alphas, "n_alphas", 1)
+        c = _center(X, y, bool(standardize))
+        if family == "ridge":
+            grid = _default_ridge_alphas(_RidgeSolver(c.Xc, c.yc, c.const).top, n_alphas)
+        else:
+            grid = _default_l1_alphas(c, rho, n_alphas)
     folds = KFold(n_splits=cv, shuffle=True, random_state=seed).split(X)
     fold_mse = np.empty((cv, grid.size))
     for i, (train, test) in enumerate(folds):

@@ -136,7 +136,7 @@ def build_reg_scene(s: RegSettings) -> RegScene:
                     geometry=geometry, ols_coef=ols)
 
 
-def gd_overlay(scene: RegScene, every: int = 4, epochs: int = 200) -> dict[str, Any]:
+def gd_overlay(scene: RegScene, every: int = 5, epochs: int = 150) -> dict[str, Any]:
     """Each shown model trained by fit_gd (proximal for L1), warm-started along every
     ``every``-th α of the scene's grid."""
     from linreg_core.paths_gd import gd_path

@@ -114,7 +114,7 @@ def main() -> None:
 
     overlay = None
     if st.toggle("Overlay this project's gradient descent (proximal step for L1, warm-started "
-                 "along α, 200 epochs each)", key=K + "gd"):
+                 "along α, 150 epochs each)", key=K + "gd"):
         with st.spinner("Training by gradient descent along the α grid…"):
             overlay = gd_for(settings)
     fig = paths_sweep_figure(scene.paths, ds.feature_names, i, gd_paths=overlay)

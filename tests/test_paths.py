@@ -103,6 +103,35 @@ def test_wide_data_more_features_than_samples(model, l1_ratio):
     _assert_matches_sklearn(res, X, y, l1_ratio)
 
 
+@pytest.mark.parametrize("data", ["duplicated column", "wide"])
+def test_lasso_where_the_weights_are_not_unique(data):
+    # duplicated columns / d > n: the Lasso weights need not be unique, its fit Xw is
+    if data == "wide":
+        X, y = _wide()
+    else:
+        X, y = _random()
+        X = np.column_stack([X, X[:, 0]])
+    res = coefficient_paths(X, y, model="lasso", n_alphas=8)
+    assert res.kkt_violation.max() < 1e-9
+    fits = res.predict(X)
+    for k, alpha in enumerate(res.alphas):
+        est = Lasso(alpha=alpha, tol=1e-12, max_iter=10**6).fit(X, y)
+        np.testing.assert_allclose(fits[:, k], est.predict(X), rtol=0, atol=REL * np.abs(y).max())
+
+
+def test_polishing_corrects_a_wrong_active_set():
+    # the exact active-set solve must not depend on coordinate descent's support being right
+    X, y = _diabetes()
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    solver = paths._ActiveSet(Xc, yc, Xc.T @ Xc / len(y))
+    alpha = 0.05 * alpha_max(X, y)
+    exact = Lasso(alpha=alpha, tol=1e-12, max_iter=10**6).fit(X, y).coef_
+    wrong = np.where(exact == 0, 1.0, 0.0)  # every truly-zero weight on, every other off
+    for w0 in (np.zeros(X.shape[1]), wrong):
+        w = solver.polish(w0, alpha, 0.0)
+        np.testing.assert_allclose(w, exact, rtol=0, atol=REL * np.abs(exact).max())
+
+
 def test_ridge_tiny_alphas_still_exact():
     X, y = _correlated()  # ill-conditioned: the Gram route would square κ, the SVD is used
     res = coefficient_paths(X, y, model="ridge", alphas=np.geomspace(1e-3, 1e-11, 5))
