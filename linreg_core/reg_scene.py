@@ -186,6 +186,27 @@ def _demo_correlated(ds: data.Dataset, paths: dict[str, PathResult], i: int) -> 
             + "; ".join(part))
 
 
+def _outlier_sensitivity(scene: RegScene, i: int) -> dict[str, str]:
+    """Refit at α with the highest-leverage sample's target moved by 5 standard deviations."""
+    X, y = scene.dataset.X, scene.dataset.y.reshape(-1).copy()
+    Xc = X - X.mean(axis=0)
+    j = int(np.argmax(np.einsum("ij,ij->i", Xc, Xc)))
+    y[j] += 5 * y.std()
+    out = {}
+    alpha = float(scene.alphas[i])
+    for m in ("lasso", "ridge"):
+        if m not in scene.paths:
+            continue
+        before = scene.paths[m].coefs[i]
+        after = coefficient_paths(X, y, model=m, alphas=[alpha], l1_ratio=scene.settings.l1_ratio,
+                                  standardize=scene.settings.standardize).coefs[0]
+        scale = max(np.sqrt((before**2).sum()), 1e-12)
+        changed = int(np.sum((before == 0) != (after == 0)))
+        out[m] = (f"coefficients moved by {np.sqrt(((after - before)**2).sum()) / scale:.0%}"
+                  + (f", {changed} switched between zero and non-zero" if m == "lasso" else ""))
+    return out
+
+
 def l1_vs_l2_evidence(scene: RegScene, i: int) -> list[dict[str, str]]:
     """The notes' comparison table, each row measured on the scene's data at α index i."""
     p = scene.paths
@@ -213,6 +234,13 @@ def l1_vs_l2_evidence(scene: RegScene, i: int) -> list[dict[str, str]]:
                          f"‖w‖₂ = {np.sqrt((w**2).sum()) / ols2:.0%}")
     rows.append({"property": "Shrinkage", "L1 (Lasso)": shrink.get("lasso", "—"),
                  "L2 (Ridge)": shrink.get("ridge", "—")})
+    outl = _outlier_sensitivity(scene, i)
+    rows.append({"property": "Sensitivity to an outlier (one y pushed 5 std away)",
+                 "L1 (Lasso)": outl.get("lasso", "—"), "L2 (Ridge)": outl.get("ridge", "—")})
+    cv = {m: (f"CV MSE {float(c.mean_mse[i]):.4g} here; best {float(c.mean_mse[c.best_index]):.4g}"
+              f" at α = {c.best_alpha:.3g}") for m, c in scene.cvs.items()}
+    rows.append({"property": "Generalization (K-fold validation error)",
+                 "L1 (Lasso)": cv.get("lasso", "—"), "L2 (Ridge)": cv.get("ridge", "—")})
     kkt = {m: (f"optimality conditions hold to {np.max(p[m].kkt_violation[i:i + 1]):.1e}"
                if p[m].kkt_violation is not None else "exact solve") for m in p}
     rows.append({"property": "Convex optimization (one global optimum)",
