@@ -34,6 +34,21 @@ def closed_form(X: np.ndarray, y: np.ndarray) -> ClosedForm:
     return ClosedForm(weights=W, bias=b, loss=mse(X, y2, W, b))
 
 
+def closed_form_from_gram(gs) -> ClosedForm:
+    """The least-squares optimum from ``G = AᵀA/N`` and ``c = AᵀY/N`` (no pass over X)."""
+    theta = np.linalg.lstsq(gs.G, gs.c, rcond=None)[0]
+    return ClosedForm(weights=theta[:-1], bias=theta[-1], loss=gram_mse(gs, theta[:-1],
+                                                                         theta[-1]))
+
+
+def gram_mse(gs, W: np.ndarray, b: np.ndarray) -> float:
+    """``mean((XW + b − Y)²)`` from the Gram statistics."""
+    theta = np.vstack([np.asarray(W, float), np.asarray(b, float).reshape(1, -1)])
+    d_out = theta.shape[1]
+    return float(max(((theta * (gs.G @ theta)).sum() - 2 * (theta * gs.c).sum() + gs.yy)
+                     / d_out, 0.0))
+
+
 def predict(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray(X, dtype=np.float64) @ np.asarray(W) + np.asarray(b)
 

@@ -295,7 +295,9 @@ def gd_animation_figure(
                             "range": list(w_box), "showgrid": False}
         layout["yaxis3"] = {"domain": BOTTOM, "anchor": "x3", "title": {"text": "b"},
                             "range": list(b_box), "showgrid": False}
-        layout["annotations"] = _titles("Data and fitted line", "Loss per epoch",
+        shown = (f" (showing {len(rows):,} of {len(x):,} points)" if len(rows) < len(x)
+                 else "")
+        layout["annotations"] = _titles("Data and fitted line" + shown, "Loss per epoch",
                                         "Loss surface over (w, b)")
 
         def frame(k_pos: int) -> dict[str, Any]:

@@ -145,6 +145,34 @@ def _initial_params(
     return torch.tensor(W, dtype=dtype), torch.tensor(b, dtype=dtype)
 
 
+@dataclass
+class GramStats:
+    """``G = AᵀA/N``, ``c = AᵀY/N`` and ``yy = ΣY²/N`` for ``A = [X 1]`` (float64)."""
+
+    G: np.ndarray
+    c: np.ndarray
+    yy: float
+    n: int
+
+
+def gram_stats(X: Any, y: Any, chunk: int = 65_536) -> GramStats:
+    """One pass over the data, in chunks (float64 accumulation, bounded extra memory)."""
+    X = np.asarray(X)
+    y2 = np.asarray(y).reshape(len(y), -1)
+    n, d = X.shape
+    G = np.zeros((d + 1, d + 1))
+    c = np.zeros((d + 1, y2.shape[1]))
+    yy = 0.0
+    for start in range(0, n, chunk):
+        xb = np.asarray(X[start:start + chunk], dtype=np.float64)
+        yb = np.asarray(y2[start:start + chunk], dtype=np.float64)
+        A = np.hstack([xb, np.ones((len(xb), 1))])
+        G += A.T @ A
+        c += A.T @ yb
+        yy += float((yb * yb).sum())
+    return GramStats(G=G / n, c=c / n, yy=yy / n, n=n)
+
+
 def fit_gd(
     X: Any,
     y: Any,
@@ -163,6 +191,8 @@ def fit_gd(
     on_epoch: Callable[[int, float], Any] | None = None,
     callback_every: int = 1,
     dtype: torch.dtype = torch.float32,
+    gradient: str = "autograd",
+    gram: GramStats | None = None,
 ) -> GDResult:
     """Train ``ŷ = XW + b`` by gradient descent and record every epoch.
 
@@ -190,6 +220,11 @@ def fit_gd(
     on_epoch : callable(epoch, loss) -> bool | None
         Called every ``callback_every`` epochs after the update; returning ``False`` stops
         the run (``result.stopped``), which is how a superseded run is cancelled.
+    gradient : "autograd" | "gram"
+        "autograd" (the default) is the notes' way: forward pass, ``loss.backward()``.
+        "gram" (full batch only) computes the same loss and gradient from ``AᵀA`` and ``AᵀY``
+        (``A = [X 1]``, float64, computed once or passed in as ``gram``), so an epoch costs
+        O(D²) instead of O(N·D): the fast path for large data. The update step is the same.
 
     Returns
     -------
@@ -221,8 +256,11 @@ def fit_gd(
     full_batch = batch_size is None or batch_size >= n
 
     gen = torch.Generator().manual_seed(int(seed))
-    Xt = torch.as_tensor(X_np, dtype=dtype)
-    yt = torch.as_tensor(y_np, dtype=dtype)
+    if gradient == "gram":  # the data are only read once, into AᵀA and AᵀY
+        Xt = yt = None
+    else:
+        Xt = torch.as_tensor(X_np, dtype=dtype)
+        yt = torch.as_tensor(y_np, dtype=dtype)
     W0, b0 = _initial_params(init, d_in, d_out, gen, dtype)
     W = W0.clone().requires_grad_(True)
     b = b0.clone().requires_grad_(True)
@@ -230,6 +268,40 @@ def fit_gd(
     l1 = alpha * (1.0 if penalty == "l1" else l1_ratio if penalty == "enet" else 0.0)
     l2 = alpha * (1.0 if penalty == "l2" else (1 - l1_ratio) if penalty == "enet" else 0.0)
     prox = l1 > 0 and l1_mode == "proximal"
+    if gradient not in ("autograd", "gram"):
+        raise ValueError(f"gradient must be 'autograd' or 'gram', got {gradient!r}")
+    use_gram = gradient == "gram"
+    if use_gram and not full_batch:
+        raise ValueError("gradient='gram' needs full batches (batch_size=None)")
+    if use_gram:
+        gs = gram if gram is not None else gram_stats(X_np, y_np)
+        G = torch.as_tensor(gs.G)
+        c = torch.as_tensor(gs.c)
+        yy = float(gs.yy)
+
+    def gram_loss(set_grad: bool) -> float:
+        """The objective (and, if asked, W.grad and b.grad) from the Gram statistics."""
+        with torch.no_grad():
+            theta = torch.cat([W.detach(), b.detach()[None, :]]).to(torch.float64)
+            Gt = G @ theta
+            mse = float(((theta * Gt).sum() - 2 * (theta * c).sum() + yy) / d_out)
+            grad = (2.0 / d_out) * (Gt - c)  # ∂MSE/∂θ = (2/N)·Aᵀ(Aθ − Y), N folded into G, c
+            W64 = theta[:-1]
+            if penalty is None:
+                value = mse
+            else:
+                value = 0.5 * mse + l2 * float((W64**2).sum())
+                grad = 0.5 * grad
+                grad[:-1] += 2 * l2 * W64
+                if l1 and not prox:
+                    value += l1 * float(W64.abs().sum())
+                    grad[:-1] += l1 * torch.sign(W64)
+                if prox:
+                    value += l1 * float(W64.abs().sum())
+            if set_grad:
+                W.grad = grad[:-1].to(dtype)
+                b.grad = grad[-1].to(dtype)
+        return max(value, 0.0) if penalty is None else value
 
     def objective(Xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
         pred = Xb @ W + b
@@ -245,6 +317,8 @@ def fit_gd(
         return loss
 
     def full_loss() -> float:
+        if use_gram:
+            return gram_loss(set_grad=False)
         with torch.no_grad():
             value = objective(Xt, yt)
             if prox:
@@ -295,14 +369,18 @@ def fit_gd(
     if full_batch and not prox:
         # The notes' loop: epoch k's forward pass computes the loss of state k.
         for epoch in range(epochs):
-            loss = objective(Xt, yt)
-            value = loss.item()
+            if use_gram:
+                value = gram_loss(set_grad=True)
+            else:
+                loss = objective(Xt, yt)
+                value = loss.item()
             hist_loss[epoch] = value
             if epoch == 0:
                 limit = DIVERGENCE_FACTOR * max(value, 1e-30)
             if blown(epoch, value):
                 break
-            loss.backward()
+            if not use_gram:
+                loss.backward()
             update()
             with torch.no_grad():
                 hist_W[epoch + 1] = W
@@ -321,8 +399,10 @@ def fit_gd(
         if not blown(0, hist_loss[0]):
             for epoch in range(epochs):
                 if full_batch:
-                    loss = objective(Xt, yt)
-                    loss.backward()
+                    if use_gram:
+                        gram_loss(set_grad=True)
+                    else:
+                        objective(Xt, yt).backward()
                     update()
                 else:
                     order = torch.randperm(n, generator=gen)
@@ -359,5 +439,6 @@ def fit_gd(
             "seed": int(seed), "penalty": penalty, "alpha": float(alpha),
             "l1_ratio": float(l1_ratio), "l1_mode": l1_mode,
             "momentum": float(momentum) if optimizer == "sgd" else None,
+            "gradient": gradient,
         },
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import streamlit as st
 
 from linreg_core import gradient_check
+from linreg_core.cache import SceneCache
 from linreg_core.figures import PrebuiltFigure
 from linreg_core.scene import GDScene, build_gd_scene
 from linreg_core.settings import (
@@ -25,10 +27,41 @@ S = GD_SPECS
 K = "gd_"  # widget keys are namespaced per page
 
 
-@st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
-def scene_for(settings: GDSettings, start_epoch: int) -> GDScene:
-    """Identical scenes are computed once and shared by every session."""
-    return build_gd_scene(settings, start_epoch=start_epoch)
+@st.cache_resource
+def scene_cache() -> SceneCache:
+    """One cache for every session: a class opening the same link computes the scene once."""
+    return SceneCache(max_entries=64, ttl=3600)
+
+
+def scene_for(settings: GDSettings, start_epoch: int, dataset=None, data_key=None) -> GDScene:
+    """The scene from the shared cache, or trained now with a progress bar after 0.5 s.
+
+    Each progress update is a Streamlit call, and a Streamlit call is where a run superseded
+    by a newer setting stops: a user dragging a slider does not leave runs burning the CPU.
+    """
+    slot = st.empty()
+    t0 = time.perf_counter()
+    state = {"bar": None}
+
+    def on_epoch(epoch: int, loss: float) -> None:
+        if time.perf_counter() - t0 < 0.5:
+            return
+        text = f"Training… epoch {epoch:,} of {settings.epochs:,} (loss {loss:.4g})"
+        if state["bar"] is None:
+            state["bar"] = slot.progress(0.0, text=text)
+        state["bar"].progress(min(epoch / settings.epochs, 1.0), text=text)
+
+    def compute() -> GDScene:
+        return build_gd_scene(settings, start_epoch=start_epoch, on_epoch=on_epoch,
+                              dataset=dataset)
+
+    def wait() -> None:
+        slot.caption("Another session is computing this same scene; waiting for it…")
+
+    try:
+        return scene_cache().get_or_compute((settings, start_epoch, data_key), compute, wait)
+    finally:
+        slot.empty()
 
 
 def _init_state() -> None:
@@ -214,8 +247,7 @@ def main() -> None:
     k = int(st.session_state[K + "inspect"])
     k = min(k, settings.epochs)
     try:
-        with st.spinner("Training…"):
-            scene = scene_for(settings, k)
+        scene = scene_for(settings, k)
     except ValueError as exc:
         st.error(f"These settings cannot be trained: {exc}. Change the setting it names.")
         return

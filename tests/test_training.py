@@ -216,3 +216,82 @@ def test_datasets():
     Xs, _mean, scale = standardize(np.array([[1.0, 5.0], [3.0, 5.0]]))
     assert np.all(np.isfinite(Xs))
     assert scale[1] == 1.0
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"optimizer": "sgd"}, {"optimizer": "adam"}, {"penalty": "l2", "alpha": 0.1},
+    {"penalty": "l1", "alpha": 0.5}, {"penalty": "l1", "alpha": 0.5, "l1_mode": "subgradient"},
+])
+def test_gram_fast_path_equals_the_autograd_loop(kwargs):
+    d = diabetes()
+    X, _, _ = standardize(d.X)
+    a = fit_gd(X, d.y, lr=0.05, epochs=300, **kwargs)
+    g = fit_gd(X, d.y, lr=0.05, epochs=300, gradient="gram", **kwargs)
+    scale = np.abs(a.weights).max()
+    np.testing.assert_allclose(g.weights, a.weights, rtol=0, atol=1e-5 * scale)
+    np.testing.assert_allclose(g.loss, a.loss, rtol=1e-5)
+
+
+def test_gram_fast_path_reproduces_the_notes_numbers():
+    d = seed_example()
+    g = fit_gd(d.X, d.y, lr=0.1, epochs=100, init=(d.notes_init, 0.0), gradient="gram")
+    assert f"{g.loss[0]:.4f}" == "19.7387"
+    assert f"{g.loss[100]:.4f}" == "0.0084"
+    with pytest.raises(ValueError, match="full batches"):
+        fit_gd(d.X, d.y, lr=0.1, epochs=1, batch_size=10, gradient="gram")
+
+
+def test_scene_cache_is_bounded_and_single_flight():
+    import threading
+    import time
+
+    from linreg_core.cache import SceneCache
+
+    cache = SceneCache(max_entries=2, ttl=60)
+    calls = []
+
+    def slow():
+        calls.append(1)
+        time.sleep(0.3)
+        return 42
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get_or_compute("k", slow)))
+               for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [42] * 5
+    assert len(calls) == 1  # five sessions, one computation
+    for key in "abc":
+        cache.get_or_compute(key, lambda: 0)
+    assert len(cache) == 2
+    expired = SceneCache(ttl=0.0)
+    expired.get_or_compute("x", lambda: 1)
+    time.sleep(0.01)
+    assert expired.get("x") == (False, None)
+
+
+def test_a_failed_owner_lets_a_waiter_compute():
+    import threading
+
+    from linreg_core.cache import SceneCache
+
+    cache = SceneCache()
+    started = threading.Event()
+
+    def failing():
+        started.set()
+        threading.Event().wait(0.2)
+        raise KeyboardInterrupt  # e.g. the owner's session was superseded
+
+    def owner():
+        with pytest.raises(KeyboardInterrupt):
+            cache.get_or_compute("k", failing)
+
+    t = threading.Thread(target=owner)
+    t.start()
+    started.wait()
+    assert cache.get_or_compute("k", lambda: "mine") == "mine"
+    t.join()
