@@ -9,7 +9,7 @@ import platform
 import time
 from pathlib import Path
 
-MODULES = ["benchmarks.bench_gd_page", "benchmarks.bench_paths"]
+MODULES = ["benchmarks.bench_gd_page", "benchmarks.bench_paths", "benchmarks.bench_large"]
 
 
 def main() -> None:

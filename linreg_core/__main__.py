@@ -3,7 +3,9 @@
     python -m linreg_core train --dataset seed --lr 0.1 --epochs 100 --predict 4.0
 
 prints exactly the twelve lines of the notes' example. ``--json`` prints the whole history.
-Bad arguments print one line on stderr and exit with code 2.
+``--csv FILE --target COL [--features a,b] [--onehot]`` trains on your own data (the loader's
+notices go to stderr as ``note: ...`` lines). Bad arguments or a bad file print one line on
+stderr and exit with code 2.
 """
 
 from __future__ import annotations
@@ -113,8 +115,16 @@ def _parse_init(text: str, n_features: int, dataset) -> object:
     return (np.array(values[:-1]).reshape(-1, 1), values[-1])
 
 
-def train(args: argparse.Namespace) -> int:
+def _load(args: argparse.Namespace):
     dataset = dcli.load_dataset(args)
+    if args.csv is not None:  # what the loader did, on stderr (stdout stays the data)
+        for note in dataset.notes:
+            print(f"note: {note}", file=sys.stderr)
+    return dataset
+
+
+def train(args: argparse.Namespace) -> int:
+    dataset = _load(args)
     X = dataset.X
     mean = scale = None
     if args.standardize:
@@ -158,7 +168,7 @@ def train(args: argparse.Namespace) -> int:
 def path(args: argparse.Namespace) -> int:
     from linreg_core.paths import coefficient_paths
 
-    dataset = dcli.load_dataset(args)
+    dataset = _load(args)
     if args.model == "enet" and not 0 < args.l1_ratio <= 1:
         raise UsageError(f"--l1-ratio must lie in (0, 1], got {args.l1_ratio:g}")
     if args.n_alphas > MAX_ALPHAS:

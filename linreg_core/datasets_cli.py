@@ -1,10 +1,11 @@
-"""The ``--dataset`` options shared by the command-line subcommands."""
+"""The ``--dataset`` (and ``--csv``) options shared by the command-line subcommands."""
 
 from __future__ import annotations
 
 import argparse
 
 from linreg_core import data
+from linreg_core import limits as limits_module
 
 DATASETS = ("seed", "line", "seed3", "diabetes")
 PATH_DATASETS = ("diabetes", "correlated", "sparse", "polynomial", "seed3", "seed", "line")
@@ -28,9 +29,28 @@ def add_dataset_arguments(p: argparse.ArgumentParser, choices: tuple[str, ...] =
     p.add_argument("--intercept", type=float, default=3.0, help="line: intercept")
     p.add_argument("--noise", type=float, default=1.0, help="line: noise standard deviation")
     p.add_argument("--outliers", type=float, default=0.0, help="line: fraction of outliers")
+    p.add_argument("--csv", metavar="FILE", default=None,
+                   help="your own CSV file (comma, semicolon or tab separated) instead of "
+                        "--dataset; needs --target")
+    p.add_argument("--target", metavar="COL", default=None, help="--csv: the column to predict")
+    p.add_argument("--features", metavar="A,B,...", default=None,
+                   help="--csv: comma-separated feature columns (default: every numeric column "
+                        "but the target)")
+    p.add_argument("--onehot", action="store_true",
+                   help="--csv: one-hot encode text columns with few distinct values "
+                        "(default: leave text columns out)")
 
 
 def load_dataset(args: argparse.Namespace) -> data.Dataset:
+    """The dataset the arguments name; a bad CSV raises ``loader.CSVError`` (a ValueError).
+
+    For ``--csv`` the loader's notices are in ``Dataset.notes``.
+    """
+    if getattr(args, "csv", None) is not None:
+        return load_csv(args)
+    if getattr(args, "target", None) is not None or getattr(args, "features", None) is not None \
+            or getattr(args, "onehot", False):
+        raise ValueError("--target, --features and --onehot apply only with --csv FILE")
     if args.dataset == "seed":
         return data.seed_example(seed=args.seed)
     if args.dataset == "line":
@@ -45,3 +65,17 @@ def load_dataset(args: argparse.Namespace) -> data.Dataset:
     if args.dataset == "polynomial":
         return data.polynomial(degree=args.degree, seed=args.seed)
     return data.diabetes(feature=args.feature)
+
+
+def load_csv(args: argparse.Namespace) -> data.Dataset:
+    from linreg_core import loader
+
+    if not args.target:
+        raise ValueError("--csv needs --target COL, the column to predict")
+    lim = limits_module.LIMITS  # read at call time, so that tests and deployments can change it
+    table = loader.read_file(args.csv, limits=lim)
+    features = None
+    if args.features is not None:
+        features = [f.strip() for f in args.features.split(",") if f.strip()]
+    return loader.prepare(table, target=args.target, features=features,
+                          text_columns="onehot" if args.onehot else "exclude", limits=lim)

@@ -13,6 +13,7 @@ fastest. Frames are plain dicts, because building thousands of ``go.Frame`` obje
 from __future__ import annotations
 
 import base64
+import html
 from typing import Any
 
 import numpy as np
@@ -57,6 +58,16 @@ def sample_frames(loss: np.ndarray, max_frames: int = 300) -> np.ndarray:
     targets = np.linspace(0, measure[-1], max_frames)
     idx = np.searchsorted(measure, targets, side="left").clip(0, n - 1)
     return np.unique(np.concatenate([[0, n - 1], idx]))
+
+
+def safe(text: Any) -> str:
+    """User text (a column name) for a Plotly label: HTML-escaped, ``%`` and braces neutral.
+
+    Plotly renders a subset of HTML in names and titles and reads ``%{…}`` in hover
+    templates; entities are shown as the characters they stand for.
+    """
+    return (html.escape(str(text), quote=True).replace("%", "&#37;")
+            .replace("{", "&#123;").replace("}", "&#125;"))
 
 
 def typed_arrays(obj: Any) -> Any:
@@ -216,7 +227,8 @@ def gd_animation_figure(
         idx = np.unique(np.concatenate([idx, [min(max(int(start_epoch), 0), len(loss) - 1)]]))
     start = int(np.searchsorted(idx, len(loss) - 1 if start_epoch is None else
                                 min(max(int(start_epoch), 0), len(loss) - 1)))
-    names = feature_names or [f"x{j + 1}" for j in range(X.shape[1])]
+    names = [safe(n) for n in (feature_names or [f"x{j + 1}" for j in range(X.shape[1])])]
+    target_name = safe(target_name)
     one = X.shape[1] == 1
     traces: list[dict[str, Any]] = []
     layout: dict[str, Any] = {

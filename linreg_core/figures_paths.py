@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from linreg_core.figures import FONT_SIZE, WEIGHT_COLORS, typed_arrays
+from linreg_core.figures import FONT_SIZE, WEIGHT_COLORS, safe, typed_arrays
 
 MODEL_LABELS = {"lasso": "Lasso (L1)", "ridge": "Ridge (L2)", "enet": "Elastic net"}
 MODEL_COLORS = {"lasso": "#E45756", "ridge": "#4C78A8", "enet": "#54A24B"}
@@ -47,6 +47,7 @@ def paths_sweep_figure(
     All models must share the same alpha grid (``paths[m].alphas``).
     """
     models = list(paths)
+    feature_names = [safe(n) for n in feature_names]
     alphas = np.asarray(paths[models[0]].alphas, dtype=float)
     for m in models:
         if not np.allclose(paths[m].alphas, alphas):
@@ -250,6 +251,7 @@ def geometry_figure(
     ``l1_point``/``l2_point`` are the penalized optima at the current α, and the ``*_path``
     arrays (n_alphas, 2) are those optima for every α.
     """
+    names = (safe(names[0]), safe(names[1]))
     traces: list[dict[str, Any]] = []
     layout: dict[str, Any] = {"height": height, "font": {"size": FONT_SIZE},
                               "margin": {"l": 60, "r": 20, "t": 40, "b": 50},

@@ -26,7 +26,7 @@ class Limits:
     max_onehot_levels: int = 20  # a text column with more distinct values is never one-hot
     max_epochs: int = _env_int("LINREG_MAX_EPOCHS", 5000)
     max_updates: int = _env_int("LINREG_MAX_UPDATES", 200_000)  # parameter updates per scene
-    max_work: int = _env_int("LINREG_MAX_WORK", 2_000_000_000)  # rows × features × epochs
+    max_work: int = _env_int("LINREG_MAX_WORK", 300_000_000)  # rows × features × epochs
     max_frames: int = 300
     max_alphas: int = 1000
     chart_points: int = 5000  # points drawn in a scatter; training always uses every row

@@ -115,8 +115,12 @@ def _geometry(X: np.ndarray, y: np.ndarray, alphas: np.ndarray, names: list[str]
     return {"pair": pair, "M": M, "w_ols": w_ols, "l1_path": l1, "l2_path": l2}
 
 
-def build_reg_scene(s: RegSettings) -> RegScene:
-    ds = load_reg_dataset(s)
+def build_reg_scene(s: RegSettings, dataset: data.Dataset | None = None) -> RegScene:
+    """Paths, CV and geometry for one scene (``dataset`` replaces the built-in data)."""
+    ds = dataset if dataset is not None else load_reg_dataset(s)
+    if ds.n_features < 2:
+        raise ValueError("regularization paths need at least two features; choose more "
+                         "feature columns")
     X, y = ds.X, ds.y.reshape(-1)
     alphas = common_alphas(X, y, s.n_alphas, s.standardize, s.l1_ratio)
     models = list(MODELS) if s.view == "all" else [s.view]

@@ -66,10 +66,11 @@ def build_gd_scene(s: GDSettings, *, max_frames: int = 300, start_epoch: int | N
         X, _, _ = data.standardize(X)
     d = X.shape[1]
     gram = analysis_gram = None
-    if uses_gram(s, X.shape[0], d):
+    if X.shape[0] * d >= GRAM_THRESHOLD:  # the readouts of large data come from AᵀA too
         from linreg_core.training import gram_stats
 
-        gram = analysis_gram = gram_stats(X, ds.y)
+        analysis_gram = gram_stats(X, ds.y)
+        gram = analysis_gram if uses_gram(s, X.shape[0], d) else None
     if s.init == "random":
         if ds.notes_init is not None and not s.standardize:
             init = (ds.notes_init, 0.0)

@@ -24,7 +24,7 @@ class Spec:
 
 GD_SPECS: dict[str, Spec] = {s.key: s for s in [
     Spec("dataset", "seed", "Dataset",
-         options=("seed", "line", "outliers", "seed3", "diabetes")),
+         options=("seed", "line", "outliers", "seed3", "diabetes", "csv")),
     Spec("n", 100, "Points", 2, 5000),
     Spec("slope", 2.0, "Slope", -100, 100),
     Spec("intercept", 3.0, "Intercept", -100, 100),
@@ -54,6 +54,7 @@ DATASET_LABELS = {
     "outliers": "A line with outliers",
     "seed3": "The notes' 3-feature example",
     "diabetes": "Diabetes (scikit-learn)",
+    "csv": "Your CSV file…",
 }
 OPTIMIZER_LABELS = {
     "manual": "The notes' step (no_grad)",
@@ -96,5 +97,3 @@ class GDSettings:
         names = {f.name for f in fields(cls)} - {"extra"}
         return cls(**{k: v for k, v in values.items() if k in names})
 
-# Limits for a hosted demo: one scene never trains more parameter updates than this.
-MAX_UPDATES = 200_000

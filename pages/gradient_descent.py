@@ -11,17 +11,19 @@ import streamlit as st
 from linreg_core import gradient_check
 from linreg_core.cache import SceneCache
 from linreg_core.figures import PrebuiltFigure
-from linreg_core.scene import GDScene, build_gd_scene
+from linreg_core.limits import LIMITS
+from linreg_core.scene import GDScene, build_gd_scene, uses_gram
 from linreg_core.settings import (
     BATCH_LABELS,
     DATASET_LABELS,
     GD_SPECS,
     INIT_LABELS,
     LR_GRID,
-    MAX_UPDATES,
     OPTIMIZER_LABELS,
     GDSettings,
 )
+from ui.text import plain
+from ui.upload import Upload, csv_block, preview
 
 S = GD_SPECS
 K = "gd_"  # widget keys are namespaced per page
@@ -90,7 +92,8 @@ def _num(key: str, step: float | int, fmt: str | None = None, **kw):
                            step=step, format=fmt, key=K + key, **kw)
 
 
-def sidebar() -> GDSettings:
+def sidebar() -> tuple[GDSettings, Upload | None]:
+    upload = None
     with st.sidebar:
         st.header("Data")
         dataset = st.selectbox(S["dataset"].label, S["dataset"].options, key=K + "dataset",
@@ -107,10 +110,12 @@ def sidebar() -> GDSettings:
                 if dataset == "outliers":
                     _num("outliers", 0.01)
                 _num("x_max", 1.0)
+        if dataset == "csv":
+            upload = csv_block(K)
         if dataset == "diabetes":
             st.selectbox(S["feature"].label, S["feature"].options, key=K + "feature",
                          format_func=lambda f: "all ten features" if f == "all" else f)
-        if dataset != "diabetes":
+        if dataset not in ("diabetes", "csv"):
             _num("seed", 1, help="Seeds the data, the random initial weights and the shuffling.")
         st.toggle(S["standardize"].label, key=K + "standardize",
                   help="Train on (x − mean) / std. Often lets a larger learning rate converge.")
@@ -139,7 +144,7 @@ def sidebar() -> GDSettings:
             with c2:
                 _num("b0", 0.5)
         st.toggle(S["log_loss"].label, key=K + "log_loss")
-    return GDSettings.from_mapping({k: st.session_state[K + k] for k in S})
+    return GDSettings.from_mapping({k: st.session_state[K + k] for k in S}), upload
 
 
 def _fmt(a) -> str:
@@ -207,7 +212,7 @@ def show_the_math(scene: GDScene, s: GDSettings, k: int) -> None:
     rows.append({"gradient": "∂L/∂b", "notes' formula": f"{chk.grad_b_formula[0]:.8g}",
                  "autograd .grad": f"{chk.grad_b_autograd[0]:.8g}",
                  "difference": f"{abs(chk.grad_b_formula[0] - chk.grad_b_autograd[0]):.2e}"})
-    st.table(rows)
+    st.table([{k: plain(v) for k, v in row.items()} for row in rows])  # names are user text
     if s.optimizer == "manual" and s.batch == "full" and k < r.epochs_run:
         w_next = W[:, 0] - s.lr * chk.grad_w_formula[:, 0]
         b_next = b[0] - s.lr * chk.grad_b_formula[0]
@@ -230,24 +235,40 @@ COMPACT_CSS = """<style>
 def main() -> None:
     st.markdown(COMPACT_CSS, unsafe_allow_html=True)  # our own constant CSS, no user text
     _init_state()
-    settings = sidebar()
+    settings, upload = sidebar()
     st.markdown("### Gradient descent, epoch by epoch")
     st.caption("ŷ = XW + b trained on the mean squared error as the notes do: forward pass, "
                "`loss.backward()`, the update inside `torch.no_grad()`, gradients zeroed. "
                "Press ▶ Play under the chart, drag its slider to scrub.")
 
-    n_updates = settings.epochs * _batches_per_epoch(settings)
-    if n_updates > MAX_UPDATES:
-        epochs = max(1, MAX_UPDATES // _batches_per_epoch(settings))
-        st.warning(f"{settings.epochs} epochs with these batches would be {n_updates:,} "
-                   f"updates; this server runs at most {MAX_UPDATES:,} per scene, so "
-                   f"{epochs} epochs are trained. Use larger batches for more epochs.")
+    dataset = data_key = None
+    if settings.dataset == "csv":
+        if upload is None:
+            return
+        dataset, data_key = upload.dataset, upload.key
+        preview(upload)
+    n_rows, n_features = _shape(settings, dataset)
+    per_epoch = _batches_per_epoch(settings, n_rows)
+    epochs = settings.epochs
+    if epochs * per_epoch > LIMITS.max_updates:
+        epochs = max(1, LIMITS.max_updates // per_epoch)
+        st.warning(f"{settings.epochs} epochs with these batches would be "
+                   f"{settings.epochs * per_epoch:,} updates; this server runs at most "
+                   f"{LIMITS.max_updates:,} per scene, so {epochs} epochs are trained. Use "
+                   "larger batches for more epochs.")
+    if not uses_gram(settings, n_rows, n_features) and n_rows * n_features * epochs > \
+            LIMITS.max_work:
+        epochs = max(1, LIMITS.max_work // (n_rows * n_features))
+        st.warning(f"Mini-batch training on {n_rows:,} × {n_features} data is limited to "
+                   f"{epochs} epochs on this server; full batches have no such limit (their "
+                   "gradient comes from AᵀA, computed once).")
+    if epochs != settings.epochs:
         settings = GDSettings.from_mapping({**settings.__dict__, "epochs": epochs})
 
     k = int(st.session_state[K + "inspect"])
     k = min(k, settings.epochs)
     try:
-        scene = scene_for(settings, k)
+        scene = scene_for(settings, k, dataset, data_key)
     except ValueError as exc:
         st.error(f"These settings cannot be trained: {exc}. Change the setting it names.")
         return
@@ -256,7 +277,10 @@ def main() -> None:
                  f"{exc}). Try other settings; the rest of the app keeps working.")
         return
     if scene.dataset.description:
-        st.caption(f"**Data:** {scene.dataset.description}. **Start:** {scene.init_note}.")
+        st.caption(f"**Data:** {plain(scene.dataset.description)}. **Start:** "
+                   f"{scene.init_note}."
+                   + (" **Gradient:** from AᵀA computed once (the large-data fast path; the "
+                      "same iterates as the autograd loop)." if scene.gram else ""))
     stability(scene, settings)
     st.plotly_chart(PrebuiltFigure(scene.figure), key=K + "chart", theme="streamlit",
                     config={"displaylogo": False, "responsive": True})
@@ -277,8 +301,15 @@ def main() -> None:
         show_the_math(scene, settings, k)
 
 
-def _batches_per_epoch(s: GDSettings) -> int:
+def _shape(s: GDSettings, dataset) -> tuple[int, int]:
+    if dataset is not None:
+        return dataset.n_samples, dataset.n_features
     n = {"seed": 100, "seed3": 100, "diabetes": 442}.get(s.dataset, s.n)
+    d = {"seed3": 3, "diabetes": 10 if s.feature == "all" else 1}.get(s.dataset, 1)
+    return n, d
+
+
+def _batches_per_epoch(s: GDSettings, n: int) -> int:
     size = {"full": n, "mini": min(s.batch_size, n), "single": 1}[s.batch]
     return math.ceil(n / size)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from linreg_core.cache import SceneCache
 from linreg_core.figures import PrebuiltFigure
 from linreg_core.figures_paths import (
     MODEL_LABELS,
@@ -21,6 +22,8 @@ from linreg_core.reg_scene import (
     l1_vs_l2_evidence,
     sklearn_mapping,
 )
+from ui.text import plain
+from ui.upload import Upload, csv_block, preview
 
 K = "rp_"
 DATASETS = {
@@ -28,24 +31,40 @@ DATASETS = {
     "correlated": "Correlated feature groups",
     "sparse": "Sparse ground truth (30 features, 4 matter)",
     "polynomial": "1-D data, polynomial features",
+    "csv": "Your CSV file…",
 }
 VIEWS = {"all": "All three side by side", "lasso": "Lasso", "ridge": "Ridge",
          "enet": "Elastic net"}
 CONFIG = {"displaylogo": False}
 
 
-@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
-def scene_for(settings: RegSettings) -> RegScene:
-    """Identical scenes are computed once and shared by every session."""
-    return build_reg_scene(settings)
+@st.cache_resource
+def scene_cache() -> SceneCache:
+    """One cache for every session: identical scenes are computed once."""
+    return SceneCache(max_entries=48, ttl=3600)
 
 
-@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
-def gd_for(settings: RegSettings) -> dict:
-    return gd_overlay(scene_for(settings))
+def scene_for(settings: RegSettings, upload: Upload | None) -> RegScene:
+    slot = st.empty()
+
+    def wait() -> None:
+        slot.caption("Another session is computing this same scene; waiting for it…")
+
+    key = ("scene", settings, upload.key if upload else None)
+    dataset = upload.dataset if upload else None
+    try:
+        return scene_cache().get_or_compute(key, lambda: build_reg_scene(settings, dataset),
+                                            wait)
+    finally:
+        slot.empty()
 
 
-def sidebar() -> RegSettings:
+def gd_for(settings: RegSettings, upload: Upload | None, scene: RegScene) -> dict:
+    key = ("gd", settings, upload.key if upload else None)
+    return scene_cache().get_or_compute(key, lambda: gd_overlay(scene))
+
+
+def sidebar() -> tuple[RegSettings, Upload | None]:
     ss = st.session_state
     ss.setdefault(K + "dataset", "diabetes")
     ss.setdefault(K + "view", "all")
@@ -57,9 +76,10 @@ def sidebar() -> RegSettings:
         st.header("Data")
         dataset = st.selectbox("Dataset", list(DATASETS), format_func=DATASETS.get,
                                key=K + "dataset")
+        upload = csv_block(K) if dataset == "csv" else None
         if dataset == "polynomial":
             st.slider("Polynomial degree", 1, 15, key=K + "degree")
-        if dataset != "diabetes":
+        if dataset not in ("diabetes", "csv"):
             st.number_input("Seed", 0, 2**31 - 1, step=1, key=K + "seed")
         st.toggle("Standardize features", key=K + "standardize",
                   help="Fit on (x − mean)/std; coefficients are then per standard deviation.")
@@ -71,7 +91,7 @@ def sidebar() -> RegSettings:
     return RegSettings(dataset=dataset, view=view, l1_ratio=float(ss[K + "l1_ratio"]),
                        degree=int(ss[K + "degree"]), seed=int(ss[K + "seed"]),
                        standardize=bool(ss[K + "standardize"]),
-                       geo_x=ss.get(K + "geo_x", ""), geo_y=ss.get(K + "geo_y", ""))
+                       geo_x=ss.get(K + "geo_x", ""), geo_y=ss.get(K + "geo_y", "")), upload
 
 
 def objective(scene: RegScene, alpha: float) -> None:
@@ -88,11 +108,15 @@ def objective(scene: RegScene, alpha: float) -> None:
 
 
 def main() -> None:
-    settings = sidebar()
+    settings, upload = sidebar()
     st.markdown("### Regularization paths: Lasso, Ridge and Elastic net")
+    if settings.dataset == "csv":
+        if upload is None:
+            return
+        preview(upload)
     try:
         with st.spinner("Computing the exact paths and cross-validation…"):
-            scene = scene_for(settings)
+            scene = scene_for(settings, upload)
     except ValueError as exc:
         st.error(f"These settings cannot be computed: {exc}")
         return
@@ -101,7 +125,7 @@ def main() -> None:
                  f"{exc}). Try other settings; the rest of the app keeps working.")
         return
     ds = scene.dataset
-    st.caption(f"**Data:** {ds.description} — {ds.n_samples} samples, {ds.n_features} "
+    st.caption(f"**Data:** {plain(ds.description)} — {ds.n_samples:,} samples, {ds.n_features} "
                "features" + (", standardized" if settings.standardize else "") + ".")
     alphas = scene.alphas
     n_alphas = len(alphas)
@@ -116,7 +140,7 @@ def main() -> None:
     if st.toggle("Overlay this project's gradient descent (proximal step for L1, warm-started "
                  "along α, 150 epochs each)", key=K + "gd"):
         with st.spinner("Training by gradient descent along the α grid…"):
-            overlay = gd_for(settings)
+            overlay = gd_for(settings, upload, scene)
     fig = paths_sweep_figure(scene.paths, ds.feature_names, i, gd_paths=overlay)
     st.plotly_chart(PrebuiltFigure(fig), key=K + "sweep", config=CONFIG)
     st.caption("▶ Sweep α plays every α in the browser (large α on the left of the slider: "
@@ -153,9 +177,10 @@ def main() -> None:
 
     st.markdown("**The notes' L1-vs-L2 table, measured on this data at this α**")
     rows = l1_vs_l2_evidence(scene, i)
-    st.table([{"property": r["property"],
-               "L1 (Lasso)": r.get("L1 (Lasso)") or r.get("evidence", ""),
-               "L2 (Ridge)": r.get("L2 (Ridge)", "")} for r in rows])
+    # st.table renders Markdown: every cell goes through plain() (column names are user text).
+    st.table([{"property": plain(r["property"]),
+               "L1 (Lasso)": plain(r.get("L1 (Lasso)") or r.get("evidence", "")),
+               "L2 (Ridge)": plain(r.get("L2 (Ridge)", ""))} for r in rows])
 
 
 def nonzero_note(scene: RegScene, i: int) -> None:

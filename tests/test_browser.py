@@ -79,3 +79,46 @@ def test_regularization_alpha_sweep_plays(page, app_url):
     assert label.text_content() != before
     page.screenshot(path=str(SCREENSHOTS / "regularization.png"), full_page=True)
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def _choose_csv(page, url):
+    page.goto(url)
+    page.wait_for_selector(".js-plotly-plot .slider-group", timeout=90_000)
+    page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.click()
+    page.get_by_role("option", name="Your CSV file…").click()
+    page.wait_for_selector("[data-testid='stFileUploaderDropzoneInput']", state="attached",
+                           timeout=30_000)
+
+
+def test_upload_a_csv_with_a_hostile_column_name(page, app_url, tmp_path):
+    hostile = "<img src=x onerror=alert(1)>"
+    rows = [f'"{hostile}",target'] + [f"{i / 10},{3 * i / 10 + 1}" for i in range(40)]
+    path = tmp_path / "mine.csv"
+    path.write_text("\n".join(rows) + "\n")
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    _choose_csv(page, app_url)
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+    page.wait_for_function(
+        "() => document.body.innerText.includes('mine.csv: 40 rows')", timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot .slider-group", timeout=60_000)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(SCREENSHOTS / "upload.png"), full_page=True)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("img[src='x']").count() == 0  # never rendered as HTML
+    assert not dialogs
+    page.get_by_text("Your data: 40 rows").click()
+    page.wait_for_timeout(500)
+    assert hostile in page.locator("[data-testid='stExpander']").first.inner_text() or \
+        page.locator("[data-testid='stDataFrame']").count() > 0
+
+
+def test_upload_a_bad_file_keeps_the_page_working(page, app_url, tmp_path):
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)
+    _choose_csv(page, app_url)
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+    page.wait_for_selector("[data-testid='stAlertContentError']", timeout=60_000)
+    text = page.locator("[data-testid='stAlertContentError']").first.inner_text()
+    assert "CSV" in text
+    assert page.locator("[data-testid='stException']").count() == 0

@@ -1,0 +1,1 @@
+"""Thin Streamlit helpers shared by the pages (the engine lives in linreg_core/)."""
