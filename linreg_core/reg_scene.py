@@ -20,6 +20,7 @@ from linreg_core.paths import (
 )
 
 MODELS = ("lasso", "ridge", "enet")
+CV_MAX_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -125,11 +126,20 @@ def build_reg_scene(s: RegSettings, dataset: data.Dataset | None = None) -> RegS
     alphas = common_alphas(X, y, s.n_alphas, s.standardize, s.l1_ratio)
     models = list(MODELS) if s.view == "all" else [s.view]
     paths, cvs = {}, {}
+    # Cross-validation refits every fold: on large data it runs on a seeded sample of rows.
+    cv_rows = np.arange(len(y))
+    notes = []
+    if len(y) > CV_MAX_ROWS:
+        cv_rows = np.sort(np.random.default_rng(s.seed).choice(len(y), CV_MAX_ROWS,
+                                                                replace=False))
+        notes.append(f"Cross-validation uses {CV_MAX_ROWS:,} of {len(y):,} rows (a seeded "
+                     "sample); the paths use every row.")
     for m in models:
         paths[m] = coefficient_paths(X, y, model=m, alphas=alphas, l1_ratio=s.l1_ratio,
                                      standardize=s.standardize)
-        cvs[m] = cross_validate_path(X, y, model=m, alphas=alphas, l1_ratio=s.l1_ratio,
-                                     standardize=s.standardize, cv=s.cv_folds, seed=s.seed)
+        cvs[m] = cross_validate_path(X[cv_rows], y[cv_rows], model=m, alphas=alphas,
+                                     l1_ratio=s.l1_ratio, standardize=s.standardize,
+                                     cv=s.cv_folds, seed=s.seed)
     Xs = data.standardize(X)[0] if s.standardize else X
     Xc = Xs - Xs.mean(axis=0)
     ols = np.linalg.lstsq(Xc, y - y.mean(), rcond=None)[0]
@@ -137,7 +147,7 @@ def build_reg_scene(s: RegSettings, dataset: data.Dataset | None = None) -> RegS
         and s.geo_x != s.geo_y else _default_pair(ds)
     geometry = _geometry(X, y, alphas, ds.feature_names, pair, s.standardize)
     return RegScene(settings=s, dataset=ds, alphas=alphas, paths=paths, cvs=cvs,
-                    geometry=geometry, ols_coef=ols)
+                    geometry=geometry, ols_coef=ols, extra={"notes": notes})
 
 
 def gd_overlay(scene: RegScene, every: int = 5, epochs: int = 150) -> dict[str, Any]:

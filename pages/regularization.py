@@ -155,7 +155,8 @@ def main() -> None:
         best = " · ".join(f"{MODEL_LABELS[m]}: best α = {cv.best_alpha:.4g} "
                           f"(MSE {float(cv.mean_mse[cv.best_index]):.4g})"
                           for m, cv in scene.cvs.items())
-        st.caption(best + ". Band: ± one standard deviation over folds.")
+        st.caption(best + ". Band: ± one standard deviation over folds. "
+                   + " ".join(scene.extra.get("notes", [])))
     with right:
         if ds.name == "polynomial":
             st.markdown(f"**The fitted curve at α = {alpha:.4g}**")

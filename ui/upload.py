@@ -87,7 +87,8 @@ def _keep_previous(k: str) -> Upload | None:
 def preview(upload: Upload) -> None:
     """Notices, a preview and summary statistics of the prepared data (plain text only)."""
     ds = upload.dataset
-    with st.expander(f"Your data: {ds.n_samples:,} rows, {ds.n_features} features", expanded=False):
+    label = f"{ds.n_features} feature" + ("s" if ds.n_features != 1 else "")
+    with st.expander(f"Your data: {ds.n_samples:,} rows, {label}", expanded=False):
         for note in ds.notes:
             st.text(note)
         import pandas as pd
