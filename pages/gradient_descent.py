@@ -284,20 +284,21 @@ def main() -> None:
     stability(scene, settings)
     st.plotly_chart(PrebuiltFigure(scene.figure), key=K + "chart", theme="streamlit",
                     config={"displaylogo": False, "responsive": True})
-    readouts(scene)
 
-    with st.expander("Show the math: the notes' gradient next to autograd's", expanded=False):
-        last = scene.result.epochs_run
-        k = min(k, last)
-        c1, c2, c3 = st.columns([1, 1, 6])
-        if c1.button("◀ Step", key=K + "prev", disabled=k <= 0):
-            st.session_state[K + "inspect"] = k - 1
-            st.rerun()
-        if c2.button("Step ▶", key=K + "next", disabled=k >= last):
-            st.session_state[K + "inspect"] = k + 1
-            st.rerun()
-        c3.slider("Epoch to inspect (the chart starts here too)", 0, max(last, 1),
-                  key=K + "inspect", disabled=last == 0)
+    last = scene.result.epochs_run
+    k = min(k, last)
+    c1, c2, c3 = st.columns([1, 1, 8], vertical_alignment="bottom")
+    if c1.button("◀ Step", key=K + "prev", disabled=k <= 0, help="One epoch back"):
+        st.session_state[K + "inspect"] = k - 1
+        st.rerun()
+    if c2.button("Step ▶", key=K + "next", disabled=k >= last, help="One epoch forward"):
+        st.session_state[K + "inspect"] = k + 1
+        st.rerun()
+    c3.slider("Epoch to inspect: the chart starts here and the math below shows it", 0,
+              max(last, 1), key=K + "inspect", disabled=last == 0)
+    readouts(scene)
+    with st.expander(f"Show the math at epoch {k}: the notes' gradient next to autograd's",
+                     expanded=False):
         show_the_math(scene, settings, k)
 
 
