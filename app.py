@@ -8,12 +8,18 @@ import torch
 # for 2-output models under load).
 torch.set_num_threads(1)
 
+PRESENT = (st.query_params.get("present") or "") in ("1", "true", "yes")
+
 st.set_page_config(
     page_title="Linear Regression Playground",
     page_icon="📉",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="collapsed" if PRESENT else "expanded",
 )
+if PRESENT:  # presenter mode: large type for a projector (our own constant CSS)
+    from ui.share import PRESENTER_CSS
+
+    st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
 
 pages = [
     st.Page("pages/gradient_descent.py", title="Gradient descent", icon="📉",

@@ -97,3 +97,86 @@ class GDSettings:
         names = {f.name for f in fields(cls)} - {"extra"}
         return cls(**{k: v for k, v in values.items() if k in names})
 
+
+
+# ----------------------------------------------------------------------------- URL encoding
+
+RESERVED_KEYS = ("present", "lock")
+
+
+def encode(value: Any) -> str:
+    """A setting as a short URL value: ``0.1``, ``100``, ``1``/``0`` for booleans."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
+    return str(value)
+
+
+def decode(spec: Spec, raw: str) -> tuple[Any, str | None]:
+    """A URL value for ``spec``: ``(value, None)``, ``(clamped, notice)`` or ``(None, notice)``.
+
+    Never raises: a value that cannot be read is ignored with a notice naming the key, the
+    value and what would be accepted.
+    """
+    default = spec.default
+    shown = raw if len(raw) <= 40 else raw[:40] + "…"
+    if spec.options:
+        if raw in spec.options:
+            return raw, None
+        return None, (f"'{spec.key}={shown}' is not one of {', '.join(spec.options)}; "
+                      f"ignored (using {default}).")
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True, None
+        if lowered in ("0", "false", "no", "off"):
+            return False, None
+        return None, f"'{spec.key}={shown}' should be 1 or 0; ignored."
+    try:
+        number = float(raw)
+    except ValueError:
+        return None, f"'{spec.key}={shown}' is not a number; ignored (using {default})."
+    if number != number or number in (float("inf"), float("-inf")):
+        return None, f"'{spec.key}={shown}' is not a finite number; ignored (using {default})."
+    if isinstance(default, int):
+        if number != int(number):
+            return None, f"'{spec.key}={shown}' should be a whole number; ignored."
+        number = int(number)
+    notice = None
+    if spec.lo is not None and number < spec.lo:
+        clamped = type(default)(spec.lo)
+        notice = f"'{spec.key}={shown}' is below the minimum {spec.lo:g}; using {clamped:g}."
+        number = clamped
+    elif spec.hi is not None and number > spec.hi:
+        clamped = type(default)(spec.hi)
+        notice = f"'{spec.key}={shown}' is above the maximum {spec.hi:g}; using {clamped:g}."
+        number = clamped
+    return number, notice
+
+
+def decode_params(specs: dict[str, Spec], params: dict[str, str],
+                  extra: tuple[str, ...] = ()) -> tuple[dict[str, Any], list[str]]:
+    """Every known key of a query string decoded; notices for the rest."""
+    values: dict[str, Any] = {}
+    notices: list[str] = []
+    for key, raw in params.items():
+        if key in RESERVED_KEYS or key in extra:
+            continue
+        spec = specs.get(key)
+        if spec is None:
+            shown = key if len(key) <= 30 else key[:30] + "…"
+            notices.append(f"'{shown}' is not a setting of this page; ignored.")
+            continue
+        value, notice = decode(spec, raw)
+        if notice:
+            notices.append(notice)
+        if value is not None:
+            values[key] = value
+    return values, notices
+
+
+def encode_params(specs: dict[str, Spec], values: dict[str, Any]) -> dict[str, str]:
+    """The query string of a scene: only the settings that differ from their default."""
+    return {k: encode(v) for k, v in values.items() if k in specs and v != specs[k].default}

@@ -21,9 +21,13 @@ from linreg_core.settings import (
     LR_GRID,
     OPTIMIZER_LABELS,
     GDSettings,
+    Spec,
+    decode,
 )
+from ui.share import presenter, share_block
 from ui.text import plain
 from ui.upload import Upload, csv_block, preview
+from ui.urlstate import locked_keys, presenting, reserved, restore, show_notices, write
 
 S = GD_SPECS
 K = "gd_"  # widget keys are namespaced per page
@@ -67,10 +71,18 @@ def scene_for(settings: GDSettings, start_epoch: int, dataset=None, data_key=Non
 
 
 def _init_state() -> None:
+    restore(S, K, extra=("at",))
+    if "at" in st.query_params and K + "inspect" not in st.session_state:
+        at, _ = decode(Spec("at", 0, "epoch", 0, S["epochs"].hi), st.query_params["at"])
+        st.session_state[K + "inspect"] = at or 0
     for spec in S.values():
         st.session_state.setdefault(K + spec.key, spec.default)
-    st.session_state.setdefault(K + "lr_slider", _nearest_grid(S["lr"].default))
+    st.session_state.setdefault(K + "lr_slider", _nearest_grid(st.session_state[K + "lr"]))
     st.session_state.setdefault(K + "inspect", 0)
+
+
+def _locked(key: str) -> bool:
+    return key in LOCKS
 
 
 def _nearest_grid(lr: float) -> float:
@@ -89,7 +101,7 @@ def _num(key: str, step: float | int, fmt: str | None = None, **kw):
     spec = S[key]
     cast = int if isinstance(spec.default, int) else float
     return st.number_input(spec.label, min_value=cast(spec.lo), max_value=cast(spec.hi),
-                           step=step, format=fmt, key=K + key, **kw)
+                           step=step, format=fmt, key=K + key, disabled=_locked(key), **kw)
 
 
 def sidebar() -> tuple[GDSettings, Upload | None]:
@@ -97,9 +109,10 @@ def sidebar() -> tuple[GDSettings, Upload | None]:
     with st.sidebar:
         st.header("Data")
         dataset = st.selectbox(S["dataset"].label, S["dataset"].options, key=K + "dataset",
-                               format_func=DATASET_LABELS.get)
+                               format_func=DATASET_LABELS.get, disabled=_locked("dataset"))
         if dataset in ("line", "outliers"):
-            st.slider(S["n"].label, int(S["n"].lo), int(S["n"].hi), key=K + "n")
+            st.slider(S["n"].label, int(S["n"].lo), int(S["n"].hi), key=K + "n",
+                      disabled=_locked("n"))
             c1, c2 = st.columns(2)
             with c1:
                 _num("slope", 0.5)
@@ -114,36 +127,43 @@ def sidebar() -> tuple[GDSettings, Upload | None]:
             upload = csv_block(K)
         if dataset == "diabetes":
             st.selectbox(S["feature"].label, S["feature"].options, key=K + "feature",
-                         format_func=lambda f: "all ten features" if f == "all" else f)
+                         format_func=lambda f: "all ten features" if f == "all" else f,
+                         disabled=_locked("feature"))
         if dataset not in ("diabetes", "csv"):
             _num("seed", 1, help="Seeds the data, the random initial weights and the shuffling.")
-        st.toggle(S["standardize"].label, key=K + "standardize",
+        st.toggle(S["standardize"].label, key=K + "standardize", disabled=_locked("standardize"),
                   help="Train on (x − mean) / std. Often lets a larger learning rate converge.")
 
         st.header("Training")
         st.select_slider(S["lr"].label + " (log scale)", LR_GRID, key=K + "lr_slider",
-                         format_func=lambda v: f"{v:g}", on_change=_lr_from_slider)
+                         format_func=lambda v: f"{v:g}", on_change=_lr_from_slider,
+                         disabled=_locked("lr"))
         _num("lr", None, "%.6g", on_change=_lr_from_box,
              help="Type any value from 0.0001 to 10.")
-        st.slider(S["epochs"].label, int(S["epochs"].lo), int(S["epochs"].hi), key=K + "epochs")
+        st.slider(S["epochs"].label, int(S["epochs"].lo), int(S["epochs"].hi), key=K + "epochs",
+                  disabled=_locked("epochs"))
         optimizer = st.selectbox(S["optimizer"].label, S["optimizer"].options,
-                                 key=K + "optimizer", format_func=OPTIMIZER_LABELS.get)
+                                 key=K + "optimizer", format_func=OPTIMIZER_LABELS.get,
+                                 disabled=_locked("optimizer"))
         if optimizer == "sgd":
-            st.slider(S["momentum"].label, 0.0, 0.99, step=0.01, key=K + "momentum")
+            st.slider(S["momentum"].label, 0.0, 0.99, step=0.01, key=K + "momentum",
+                      disabled=_locked("momentum"))
         batch = st.radio(S["batch"].label, S["batch"].options, key=K + "batch",
-                         format_func=BATCH_LABELS.get, horizontal=True)
+                         format_func=BATCH_LABELS.get, horizontal=True,
+                         disabled=_locked("batch"))
         if batch == "mini":
             st.slider(S["batch_size"].label, int(S["batch_size"].lo), int(S["batch_size"].hi),
-                      key=K + "batch_size")
+                      key=K + "batch_size", disabled=_locked("batch_size"))
         init = st.radio(S["init"].label, S["init"].options, key=K + "init",
-                        format_func=INIT_LABELS.get, horizontal=True)
+                        format_func=INIT_LABELS.get, horizontal=True,
+                        disabled=_locked("init"))
         if init == "chosen":
             c1, c2 = st.columns(2)
             with c1:
                 _num("w0", 0.5, help="Every weight starts here.")
             with c2:
                 _num("b0", 0.5)
-        st.toggle(S["log_loss"].label, key=K + "log_loss")
+        st.toggle(S["log_loss"].label, key=K + "log_loss", disabled=_locked("log_loss"))
     return GDSettings.from_mapping({k: st.session_state[K + k] for k in S}), upload
 
 
@@ -232,11 +252,28 @@ COMPACT_CSS = """<style>
 </style>"""
 
 
+LOCKS: set[str] = set()
+
+
 def main() -> None:
+    global LOCKS
+    LOCKS = locked_keys()
     st.markdown(COMPACT_CSS, unsafe_allow_html=True)  # our own constant CSS, no user text
     _init_state()
     settings, upload = sidebar()
-    st.markdown("### Gradient descent, epoch by epoch")
+    params = write(S, {k: getattr(settings, k) for k in S}, reserved())
+    if st.session_state[K + "inspect"]:
+        params = {**params, "at": str(int(st.session_state[K + "inspect"]))}
+        st.query_params["at"] = params["at"]
+    elif "at" in st.query_params:
+        del st.query_params["at"]
+    head, share = st.columns([5, 1], vertical_alignment="bottom")
+    head.markdown("### Gradient descent, epoch by epoch")
+    with share:
+        share_block(params, "gradient-descent")
+    show_notices(K)
+    if LOCKS:
+        st.caption("Locked by the link: " + plain(", ".join(sorted(LOCKS))))
     st.caption("ŷ = XW + b trained on the mean squared error as the notes do: forward pass, "
                "`loss.backward()`, the update inside `torch.no_grad()`, gradients zeroed. "
                "Press ▶ Play under the chart, drag its slider to scrub.")
@@ -282,7 +319,8 @@ def main() -> None:
                    + (" **Gradient:** from AᵀA computed once (the large-data fast path; the "
                       "same iterates as the autograd loop)." if scene.gram else ""))
     stability(scene, settings)
-    st.plotly_chart(PrebuiltFigure(scene.figure), key=K + "chart", theme="streamlit",
+    st.plotly_chart(PrebuiltFigure(presenter(scene.figure) if presenting() else scene.figure),
+                    key=K + "chart", theme="streamlit",
                     config={"displaylogo": False, "responsive": True})
 
     last = scene.result.epochs_run

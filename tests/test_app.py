@@ -157,3 +157,46 @@ def test_regularization_gd_overlay():
     assert not at.exception
     sweep = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert any(t.get("name") == "gradient descent" for t in sweep["data"])
+
+
+def test_a_link_restores_the_scene():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update({"lr": "0.05", "epochs": "250", "optimizer": "adam",
+                            "dataset": "line", "n": "300", "noise": "2.5", "seed": "7",
+                            "batch": "mini", "batch_size": "32", "init": "zeros"})
+    at.run()
+    assert not at.exception
+    assert at.number_input(key="gd_lr").value == 0.05
+    assert at.slider(key="gd_epochs").value == 250
+    assert at.selectbox(key="gd_optimizer").value == "adam"
+    assert at.slider(key="gd_n").value == 300
+    assert at.number_input(key="gd_seed").value == 7
+    spec = _spec(at)
+    assert spec["frames"][-1]["name"] == "250"
+    assert not at.warning
+
+
+def test_a_link_with_nonsense_values_gets_a_notice_not_an_exception():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update({"lr": "banana", "epochs": "999999", "optimizer": "rmsprop",
+                            "<script>": "1", "seed": "-5"})
+    at.run()
+    assert not at.exception
+    text = " ".join(w.value for w in at.warning)
+    assert "lr=banana" in text
+    assert "above the maximum 5000" in text
+    assert "rmsprop" in text
+    assert "not a setting of this page" in text
+    assert "<script>" not in text  # shown escaped, as text
+    assert at.slider(key="gd_epochs").value == 5000  # clamped
+    assert at.number_input(key="gd_lr").value == 0.1  # ignored: the default
+
+
+def test_lock_disables_the_named_controls():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update({"lock": "lr,epochs", "lr": "0.2"})
+    at.run()
+    assert not at.exception
+    assert at.number_input(key="gd_lr").disabled
+    assert at.slider(key="gd_epochs").disabled
+    assert not at.selectbox(key="gd_optimizer").disabled

@@ -1,0 +1,57 @@
+"""A link is the scene: settings read from the URL once per session, written back every run.
+
+The page's widgets keep their values in ``st.session_state`` under ``prefix + key``; the URL
+uses the short keys of :mod:`linreg_core.settings`. An invalid or out-of-range value in a link
+is ignored or clamped, with a visible notice, never an exception.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from linreg_core.settings import Spec, decode_params, encode_params
+from ui.text import plain
+
+
+def restore(specs: dict[str, Spec], prefix: str, extra: tuple[str, ...] = ()) -> None:
+    """On a session's first run of this page, load the URL's settings into session state."""
+    flag = prefix + "url_restored"
+    if st.session_state.get(flag):
+        return
+    st.session_state[flag] = True
+    params = {k: st.query_params.get(k) for k in st.query_params}
+    values, notices = decode_params(specs, params, extra)
+    for key, value in values.items():
+        st.session_state[prefix + key] = value
+    st.session_state[prefix + "url_notices"] = notices
+
+
+def show_notices(prefix: str) -> None:
+    notices = st.session_state.get(prefix + "url_notices") or []
+    if notices:
+        st.warning("Some settings in this link could not be used: "
+                   + " ".join(plain(n) for n in notices), icon="🔗")
+
+
+def write(specs: dict[str, Spec], values: dict[str, Any], keep: dict[str, str]) -> dict[str, str]:
+    """Put the scene's non-default settings (and ``keep``: e.g. present, lock) in the URL."""
+    params = {**encode_params(specs, values), **keep}
+    current = {k: st.query_params.get(k) for k in st.query_params}
+    if current != params:
+        st.query_params.from_dict(params)
+    return params
+
+
+def locked_keys() -> set[str]:
+    raw = st.query_params.get("lock") or ""
+    return {k.strip() for k in raw.split(",") if k.strip()}
+
+
+def presenting() -> bool:
+    return (st.query_params.get("present") or "") in ("1", "true", "yes")
+
+
+def reserved() -> dict[str, str]:
+    return {k: st.query_params.get(k) for k in ("present", "lock") if k in st.query_params}
