@@ -270,13 +270,14 @@ def main() -> None:
     head, share = st.columns([5, 1], vertical_alignment="bottom")
     head.markdown("### Gradient descent, epoch by epoch")
     with share:
-        share_block(params, "gradient-descent")
+        share_block(params, "")  # the default page lives at the root
     show_notices(K)
     if LOCKS:
         st.caption("Locked by the link: " + plain(", ".join(sorted(LOCKS))))
-    st.caption("ŷ = XW + b trained on the mean squared error as the notes do: forward pass, "
-               "`loss.backward()`, the update inside `torch.no_grad()`, gradients zeroed. "
-               "Press ▶ Play under the chart, drag its slider to scrub.")
+    if not presenting():  # on a projector the chart comes first
+        st.caption("ŷ = XW + b trained on the mean squared error as the notes do: forward "
+                   "pass, `loss.backward()`, the update inside `torch.no_grad()`, gradients "
+                   "zeroed. Press ▶ Play under the chart, drag its slider to scrub.")
 
     dataset = data_key = None
     if settings.dataset == "csv":
@@ -313,7 +314,7 @@ def main() -> None:
         st.error(f"Something went wrong while computing this scene ({type(exc).__name__}: "
                  f"{exc}). Try other settings; the rest of the app keeps working.")
         return
-    if scene.dataset.description:
+    if scene.dataset.description and not presenting():
         st.caption(f"**Data:** {plain(scene.dataset.description)}. **Start:** "
                    f"{scene.init_note}."
                    + (" **Gradient:** from AᵀA computed once (the large-data fast path; the "

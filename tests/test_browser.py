@@ -122,3 +122,38 @@ def test_upload_a_bad_file_keeps_the_page_working(page, app_url, tmp_path):
     text = page.locator("[data-testid='stAlertContentError']").first.inner_text()
     assert "CSV" in text
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_a_changed_setting_is_in_the_link_and_a_fresh_browser_reopens_it(browser, app_url):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    _open(page, app_url)
+    metric = page.locator("[data-testid='stMetricValue']").first
+    before = metric.inner_text()
+    box = page.get_by_label("Learning rate η", exact=True)
+    box.fill("0.037")
+    box.press("Enter")
+    page.wait_for_function("() => location.search.includes('lr=0.037')", timeout=30_000)
+    for _ in range(60):  # the rerun with the new rate has drawn its readouts
+        if metric.inner_text() != before:
+            break
+        page.wait_for_timeout(500)
+    link = page.url
+    loss = metric.inner_text()
+    assert loss != before
+    ctx.close()
+    fresh = browser.new_context(viewport={"width": 1280, "height": 900})
+    other = fresh.new_page()
+    _open(other, link)
+    assert other.get_by_label("Learning rate η", exact=True).input_value() == "0.037"
+    assert other.locator("[data-testid='stMetricValue']").first.inner_text() == loss
+    fresh.close()
+
+
+def test_a_link_with_nonsense_shows_a_notice_and_no_exception(page, app_url):
+    _open(page, app_url + "/?lr=banana&epochs=-4&optimizer=%3Cb%3Ex%3C%2Fb%3E")
+    page.wait_for_selector("[data-testid='stAlertContentWarning']", timeout=30_000)
+    text = page.locator("[data-testid='stAlertContentWarning']").first.inner_text()
+    assert "lr=banana" in text
+    assert "<b>x</b>" in text  # shown as text, not markup
+    assert page.locator("[data-testid='stException']").count() == 0
