@@ -48,6 +48,18 @@ GD_SPECS: dict[str, Spec] = {s.key: s for s in [
     Spec("log_loss", False, "Log-scale loss"),
 ]}
 
+REG_SPECS: dict[str, Spec] = {s.key: s for s in [
+    Spec("dataset", "diabetes", "Dataset",
+         options=("diabetes", "correlated", "sparse", "polynomial", "csv")),
+    Spec("model", "all", "Show", options=("all", "lasso", "ridge", "enet")),
+    Spec("alpha", 0.0, "α", 0.0, 1e12),  # 0 = the middle of the grid
+    Spec("l1_ratio", 0.5, "Elastic-net mixing ρ", 0.05, 1.0),
+    Spec("degree", 9, "Polynomial degree", 1, 15),
+    Spec("seed", 0, "Seed", 0, 2**31 - 1),
+    Spec("standardize", False, "Standardize features"),
+    Spec("gd", False, "Overlay gradient descent"),
+]}
+
 DATASET_LABELS = {
     "seed": "The notes' example (y = 2x + 3)",
     "line": "A custom line",

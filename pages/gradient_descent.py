@@ -308,11 +308,11 @@ def main() -> None:
     try:
         scene = scene_for(settings, k, dataset, data_key)
     except ValueError as exc:
-        st.error(f"These settings cannot be trained: {exc}. Change the setting it names.")
+        st.error(f"These settings cannot be trained: {plain(exc)}. Change the setting it names.")
         return
     except Exception as exc:  # a computation failure is a message, never a traceback
         st.error(f"Something went wrong while computing this scene ({type(exc).__name__}: "
-                 f"{exc}). Try other settings; the rest of the app keeps working.")
+                 f"{plain(exc)}). Try other settings; the rest of the app keeps working.")
         return
     if scene.dataset.description and not presenting():
         st.caption(f"**Data:** {plain(scene.dataset.description)}. **Start:** "
@@ -336,6 +336,12 @@ def main() -> None:
     c3.slider("Epoch to inspect: the chart starts here and the math below shows it", 0,
               max(last, 1), key=K + "inspect", disabled=last == 0)
     readouts(scene)
+    carry = {"dataset": "diabetes"} if settings.dataset == "diabetes" else {}
+    if settings.seed:
+        carry["seed"] = str(settings.seed)
+    st.page_link("pages/regularization.py", query_params=carry,
+                 label="Regularization paths on " + ("this diabetes data" if carry.get("dataset")
+                                                     else "the diabetes data") + " →")
     with st.expander(f"Show the math at epoch {k}: the notes' gradient next to autograd's",
                      expanded=False):
         show_the_math(scene, settings, k)

@@ -22,8 +22,11 @@ from linreg_core.reg_scene import (
     l1_vs_l2_evidence,
     sklearn_mapping,
 )
+from linreg_core.settings import REG_SPECS as R
+from ui.share import share_block
 from ui.text import plain
 from ui.upload import Upload, csv_block, preview
+from ui.urlstate import locked_keys, reserved, restore, show_notices, write
 
 K = "rp_"
 DATASETS = {
@@ -66,28 +69,30 @@ def gd_for(settings: RegSettings, upload: Upload | None, scene: RegScene) -> dic
 
 def sidebar() -> tuple[RegSettings, Upload | None]:
     ss = st.session_state
-    ss.setdefault(K + "dataset", "diabetes")
-    ss.setdefault(K + "view", "all")
-    ss.setdefault(K + "l1_ratio", 0.5)
-    ss.setdefault(K + "degree", 9)
-    ss.setdefault(K + "seed", 0)
-    ss.setdefault(K + "standardize", False)
+    restore(R, K)
+    for spec in R.values():
+        ss.setdefault(K + spec.key, spec.default)
+    locks = locked_keys()
     with st.sidebar:
         st.header("Data")
         dataset = st.selectbox("Dataset", list(DATASETS), format_func=DATASETS.get,
-                               key=K + "dataset")
+                               key=K + "dataset", disabled="dataset" in locks)
         upload = csv_block(K) if dataset == "csv" else None
         if dataset == "polynomial":
-            st.slider("Polynomial degree", 1, 15, key=K + "degree")
+            st.slider("Polynomial degree", 1, 15, key=K + "degree", disabled="degree" in locks)
         if dataset not in ("diabetes", "csv"):
-            st.number_input("Seed", 0, 2**31 - 1, step=1, key=K + "seed")
+            st.number_input("Seed", 0, 2**31 - 1, step=1, key=K + "seed",
+                            disabled="seed" in locks)
         st.toggle("Standardize features", key=K + "standardize",
+                  disabled="standardize" in locks,
                   help="Fit on (x − mean)/std; coefficients are then per standard deviation.")
         st.header("Models")
-        view = st.radio("Show", list(VIEWS), format_func=VIEWS.get, key=K + "view")
+        view = st.radio("Show", list(VIEWS), format_func=VIEWS.get, key=K + "model",
+                        disabled="model" in locks)
         if view in ("all", "enet"):
             st.slider("Elastic-net mixing ρ (l1_ratio)", 0.05, 1.0, step=0.05,
-                      key=K + "l1_ratio", help="ρ = 1 is the Lasso, ρ → 0 the Ridge.")
+                      key=K + "l1_ratio", help="ρ = 1 is the Lasso, ρ → 0 the Ridge.",
+                      disabled="l1_ratio" in locks)
     return RegSettings(dataset=dataset, view=view, l1_ratio=float(ss[K + "l1_ratio"]),
                        degree=int(ss[K + "degree"]), seed=int(ss[K + "seed"]),
                        standardize=bool(ss[K + "standardize"]),
@@ -109,7 +114,9 @@ def objective(scene: RegScene, alpha: float) -> None:
 
 def main() -> None:
     settings, upload = sidebar()
-    st.markdown("### Regularization paths: Lasso, Ridge and Elastic net")
+    head, share = st.columns([5, 1], vertical_alignment="bottom")
+    head.markdown("### Regularization paths: Lasso, Ridge and Elastic net")
+    show_notices(K)
     if settings.dataset == "csv":
         if upload is None:
             return
@@ -118,22 +125,39 @@ def main() -> None:
         with st.spinner("Computing the exact paths and cross-validation…"):
             scene = scene_for(settings, upload)
     except ValueError as exc:
-        st.error(f"These settings cannot be computed: {exc}")
+        st.error(f"These settings cannot be computed: {plain(exc)}")
         return
     except Exception as exc:  # a computation failure is a message, never a traceback
         st.error(f"Something went wrong while computing the paths ({type(exc).__name__}: "
-                 f"{exc}). Try other settings; the rest of the app keeps working.")
+                 f"{plain(exc)}). Try other settings; the rest of the app keeps working.")
         return
     ds = scene.dataset
     st.caption(f"**Data:** {plain(ds.description)} — {ds.n_samples:,} samples, {ds.n_features} "
                "features" + (", standardized" if settings.standardize else "") + ".")
     alphas = scene.alphas
     n_alphas = len(alphas)
+    wanted = st.session_state.pop(K + "alpha", 0.0)  # from a link: the nearest grid value
+    if wanted:
+        st.session_state[K + "alpha_i"] = int(np.argmin(np.abs(np.log(alphas / wanted))))
     st.session_state.setdefault(K + "alpha_i", n_alphas // 2)
     st.session_state[K + "alpha_i"] = min(int(st.session_state[K + "alpha_i"]), n_alphas - 1)
     i = st.select_slider("α (log scale; the marker on every chart)", list(range(n_alphas)),
-                         key=K + "alpha_i", format_func=lambda k: f"{alphas[k]:.4g}")
+                         key=K + "alpha_i", format_func=lambda k: f"{alphas[k]:.4g}",
+                         disabled="alpha" in locked_keys())
     alpha = float(alphas[i])
+    values = {k: getattr(settings, k) for k in ("dataset", "l1_ratio", "degree", "seed",
+                                                 "standardize")}
+    values.update(model=settings.view, alpha=float(f"{alpha:.6g}"),
+                  gd=bool(st.session_state.get(K + "gd", False)))
+    params = write(R, values, reserved())
+    with share:
+        share_block(params, "regularization")
+    carry = {"dataset": "diabetes"} if settings.dataset == "diabetes" else {}
+    if settings.seed:
+        carry["seed"] = str(settings.seed)
+    st.page_link("pages/gradient_descent.py", query_params=carry,
+                 label="Gradient descent on " + ("the diabetes data" if carry.get("dataset")
+                                                 else "the notes' example") + " →")
     objective(scene, alpha)
 
     overlay = None

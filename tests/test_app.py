@@ -143,7 +143,7 @@ def test_regularization_datasets(dataset):
 
 def test_regularization_single_model_view_and_geometry_pair():
     at = _reg_app()
-    at.radio(key="rp_view").set_value("lasso").run()
+    at.radio(key="rp_model").set_value("lasso").run()
     assert not at.exception
     sweep = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert sum(1 for t in sweep["data"] if t["type"] == "bar") == 1
@@ -200,3 +200,21 @@ def test_lock_disables_the_named_controls():
     assert at.number_input(key="gd_lr").disabled
     assert at.slider(key="gd_epochs").disabled
     assert not at.selectbox(key="gd_optimizer").disabled
+
+
+def test_regularization_link_restores_model_alpha_and_dataset():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/regularization.py")
+    at.query_params.update({"dataset": "correlated", "model": "ridge", "alpha": "0.5",
+                            "seed": "3", "l1_ratio": "7"})
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="rp_dataset").value == "correlated"
+    assert at.radio(key="rp_model").value == "ridge"
+    assert at.number_input(key="rp_seed").value == 3
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    i = spec["layout"]["sliders"][0]["active"]
+    alpha = float(spec["layout"]["sliders"][0]["steps"][i]["label"])
+    assert 0.35 < alpha < 0.7  # the grid value nearest 0.5
+    assert any("l1_ratio=7" in w.value.replace("\\", "") for w in at.warning)
