@@ -26,5 +26,6 @@ pages = [
             url_path="gradient-descent", default=True),
     st.Page("pages/regularization.py", title="Regularization paths", icon="🪢",
             url_path="regularization"),
+    st.Page("pages/classroom.py", title="In class", icon="🎓", url_path="classroom"),
 ]
 st.navigation(pages).run()

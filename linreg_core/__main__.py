@@ -4,8 +4,14 @@
 
 prints exactly the twelve lines of the notes' example. ``--json`` prints the whole history.
 ``--csv FILE --target COL [--features a,b] [--onehot]`` trains on your own data (the loader's
-notices go to stderr as ``note: ...`` lines). Bad arguments or a bad file print one line on
-stderr and exit with code 2.
+notices go to stderr as ``note: ...`` lines).
+
+    python -m linreg_core export --format html|gif|csv|json|py --out FILE [train's options]
+
+writes one run as a page that plays offline, an animated GIF, its history, or a standalone
+Python script that replays it (``--out -``: a text format to stdout).
+
+Bad arguments or a bad file print one line on stderr and exit with code 2.
 """
 
 from __future__ import annotations
@@ -55,11 +61,8 @@ def _floats(text: str) -> list[float]:
     return [_float(t) for t in text.split(",") if t.strip()] or [_float(text)]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m linreg_core", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    t = sub.add_parser("train", help="train by gradient descent and print the loss per epoch")
-    dcli.add_dataset_arguments(t)
+def _add_training_arguments(t: argparse.ArgumentParser) -> None:
+    """The gradient-descent options shared by ``train`` and ``export``."""
     t.add_argument("--lr", type=_float, default=0.01, help="learning rate η (default 0.01)")
     t.add_argument("--epochs", type=_positive_int, default=100, help="epochs (default 100)")
     t.add_argument("--optimizer", choices=OPTIMIZERS, default="manual",
@@ -73,9 +76,32 @@ def build_parser() -> argparse.ArgumentParser:
                    help="random (for --dataset seed: the notes' own draw), zeros, or "
                         "comma-separated initial weights followed by the bias: 'w1,...,wD,b'")
     t.add_argument("--standardize", action="store_true", help="standardize the features")
+
+
+EXPORT_FORMATS = ("html", "gif", "csv", "json", "py")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m linreg_core", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    t = sub.add_parser("train", help="train by gradient descent and print the loss per epoch")
+    dcli.add_dataset_arguments(t)
+    _add_training_arguments(t)
     t.add_argument("--predict", type=_floats, default=None, metavar="X",
                    help="print the prediction at X (comma-separated, one value per feature)")
     t.add_argument("--json", action="store_true", help="print the whole history as JSON")
+
+    e = sub.add_parser("export", help="write one run as an animation (html, gif), its history "
+                                      "(csv, json) or a standalone Python script (py)")
+    dcli.add_dataset_arguments(e)
+    _add_training_arguments(e)
+    e.add_argument("--format", choices=EXPORT_FORMATS, default=None,
+                   help="html: a page that plays offline; gif: an animated image; csv or json: "
+                        "the history; py: a script that replays the run (default: from the "
+                        "--out suffix)")
+    e.add_argument("--out", metavar="FILE", required=True,
+                   help="the file to write; '-' writes a text format to stdout")
+
 
     p = sub.add_parser("path", help="coefficient paths of Lasso, Ridge or Elastic net",
                        description="Objective (1/(2n))·||y − Xw − b||² + α·P(w), intercept not "
@@ -195,10 +221,96 @@ def path(args: argparse.Namespace) -> int:
 MAX_ALPHAS = 1000
 
 
+def _export_settings(args: argparse.Namespace, dataset):
+    """The page's ``GDSettings`` for the command-line options of ``export``."""
+    from linreg_core.settings import GD_SPECS, GDSettings
+
+    init, w0, b0 = args.init, 0.0, 0.0
+    if init not in ("random", "zeros"):
+        d = dataset.n_features
+        W, b0 = _parse_init(init, d, dataset)
+        if np.ptp(W) != 0:
+            raise UsageError("export --init takes one starting value for every weight "
+                             f"('w,b', or {d} equal weights and a bias), got {init!r}")
+        init, w0 = "chosen", float(W[0, 0])
+    if args.csv is not None:
+        name = "csv"
+    elif args.dataset == "line":
+        name = "outliers" if args.outliers else "line"
+    else:
+        name = args.dataset
+    bs = args.batch_size
+    return GDSettings(
+        dataset=name, n=args.n, slope=args.slope, intercept=args.intercept, noise=args.noise,
+        outliers=args.outliers, seed=args.seed, feature=args.feature or "all", lr=args.lr,
+        epochs=args.epochs, optimizer=args.optimizer, momentum=args.momentum,
+        batch="full" if bs is None else "single" if bs == 1 else "mini",
+        batch_size=bs if bs is not None and bs > 1 else GD_SPECS["batch_size"].default,
+        init=init, w0=w0, b0=float(b0), standardize=args.standardize,
+    )
+
+
+def export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    fmt = args.format
+    if fmt is None:
+        fmt = Path(args.out).suffix.lstrip(".").lower()
+        if fmt not in EXPORT_FORMATS:
+            raise UsageError(f"--format is needed (one of {', '.join(EXPORT_FORMATS)}): "
+                             f"cannot tell it from --out {args.out!r}")
+    to_stdout = args.out == "-"
+    if to_stdout and fmt == "gif":
+        raise UsageError("--format gif is binary: give --out FILE, not -")
+    if not to_stdout:
+        parent = Path(args.out).parent
+        if not parent.is_dir():
+            raise UsageError(f"cannot write {args.out}: the folder {str(parent)!r} does not exist")
+        if Path(args.out).is_dir():
+            raise UsageError(f"cannot write {args.out}: it is a folder")
+
+    from linreg_core import export as ex
+    from linreg_core.scene import build_gd_scene
+
+    dataset = _load(args)
+    settings = _export_settings(args, dataset)
+    if fmt == "py":
+        ex.python_snippet(settings)  # fails early (exit 2) for data a script cannot regenerate
+    # start_epoch=0: the exported page opens at epoch 0 and Play runs the whole descent.
+    scene = build_gd_scene(settings, dataset=dataset, start_epoch=0)
+    result, names = scene.result, dataset.feature_names
+    title = f"Gradient descent: {dataset.description or dataset.name}"
+    if fmt == "html":
+        payload: str | bytes = ex.html_export(scene.figure, title)
+    elif fmt == "gif":
+        payload = ex.gif_export(scene)
+    elif fmt == "csv":
+        payload = ex.history_csv(result, names)
+    elif fmt == "json":
+        payload = ex.history_json(result, names, ex.settings_dict(settings))
+    else:
+        payload = ex.python_snippet(settings, expected_final_loss=result.final_loss)
+    data = payload.encode("utf-8") if isinstance(payload, str) else payload
+    if to_stdout:
+        sys.stdout.write(payload)
+        sys.stdout.flush()
+    else:
+        try:
+            with open(args.out, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    if result.diverged:
+        print(f"note: training diverged at epoch {result.diverged_epoch}: "
+              f"{result.divergence_cause}", file=sys.stderr)
+    print(f"wrote {'stdout' if to_stdout else args.out} ({len(data):,} bytes)", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return {"train": train, "path": path}[args.command](args)
+        return {"train": train, "path": path, "export": export}[args.command](args)
     except (UsageError, ValueError) as exc:
         print(f"linreg_core: error: {exc}", file=sys.stderr)
         return 2

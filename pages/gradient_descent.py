@@ -27,7 +27,7 @@ from linreg_core.settings import (
 from ui.share import presenter, share_block
 from ui.text import plain
 from ui.upload import Upload, csv_block, preview
-from ui.urlstate import locked_keys, presenting, reserved, restore, show_notices, write
+from ui.urlstate import locked_keys, presenting, restore, show_notices, write
 
 S = GD_SPECS
 K = "gd_"  # widget keys are namespaced per page
@@ -72,9 +72,11 @@ def scene_for(settings: GDSettings, start_epoch: int, dataset=None, data_key=Non
 
 def _init_state() -> None:
     restore(S, K, extra=("at",))
-    if "at" in st.query_params and K + "inspect" not in st.session_state:
-        at, _ = decode(Spec("at", 0, "epoch", 0, S["epochs"].hi), st.query_params["at"])
+    if st.session_state.pop(K + "url_restored_now", False):
+        raw = st.query_params.get("at")
+        at, _ = decode(Spec("at", 0, "epoch", 0, S["epochs"].hi), raw) if raw else (0, None)
         st.session_state[K + "inspect"] = at or 0
+        st.session_state[K + "lr_slider"] = _nearest_grid(st.session_state[K + "lr"])
     for spec in S.values():
         st.session_state.setdefault(K + spec.key, spec.default)
     st.session_state.setdefault(K + "lr_slider", _nearest_grid(st.session_state[K + "lr"]))
@@ -261,12 +263,9 @@ def main() -> None:
     st.markdown(COMPACT_CSS, unsafe_allow_html=True)  # our own constant CSS, no user text
     _init_state()
     settings, upload = sidebar()
-    params = write(S, {k: getattr(settings, k) for k in S}, reserved())
-    if st.session_state[K + "inspect"]:
-        params = {**params, "at": str(int(st.session_state[K + "inspect"]))}
-        st.query_params["at"] = params["at"]
-    elif "at" in st.query_params:
-        del st.query_params["at"]
+    at = int(st.session_state[K + "inspect"])
+    params = write(S, {k: getattr(settings, k) for k in S}, K,
+                   extra={"at": str(at)} if at else None)
     head, share = st.columns([5, 1], vertical_alignment="bottom")
     head.markdown("### Gradient descent, epoch by epoch")
     with share:

@@ -26,7 +26,7 @@ from linreg_core.settings import REG_SPECS as R
 from ui.share import share_block
 from ui.text import plain
 from ui.upload import Upload, csv_block, preview
-from ui.urlstate import locked_keys, reserved, restore, show_notices, write
+from ui.urlstate import locked_keys, restore, show_notices, write
 
 K = "rp_"
 DATASETS = {
@@ -70,6 +70,8 @@ def gd_for(settings: RegSettings, upload: Upload | None, scene: RegScene) -> dic
 def sidebar() -> tuple[RegSettings, Upload | None]:
     ss = st.session_state
     restore(R, K)
+    if ss.pop(K + "url_restored_now", False):
+        ss.pop(K + "alpha_i", None)  # the link's alpha (or the grid's middle) decides
     for spec in R.values():
         ss.setdefault(K + spec.key, spec.default)
     locks = locked_keys()
@@ -149,7 +151,7 @@ def main() -> None:
                                                  "standardize")}
     values.update(model=settings.view, alpha=float(f"{alpha:.6g}"),
                   gd=bool(st.session_state.get(K + "gd", False)))
-    params = write(R, values, reserved())
+    params = write(R, values, K)
     with share:
         share_block(params, "regularization")
     carry = {"dataset": "diabetes"} if settings.dataset == "diabetes" else {}

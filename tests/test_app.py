@@ -218,3 +218,28 @@ def test_regularization_link_restores_model_alpha_and_dataset():
     alpha = float(spec["layout"]["sliders"][0]["steps"][i]["label"])
     assert 0.35 < alpha < 0.7  # the grid value nearest 0.5
     assert any("l1_ratio=7" in w.value.replace("\\", "") for w in at.warning)
+
+
+def test_classroom_page_runs():
+    at = _app()
+    at.switch_page("pages/classroom.py").run()
+    assert not at.exception
+    assert len(at.get("imgs") or at.get("image")) >= 1 or at.code
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_every_lesson_scene_opens_cleanly(index):
+    from linreg_core.lessons import LESSONS
+
+    lesson = LESSONS[index]
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if lesson.page != "pages/gradient_descent.py":  # a link is read on a page's first run
+        at.run()
+        at.switch_page(lesson.page)
+    at.query_params.update(lesson.params)
+    at.run()
+    assert not at.exception
+    assert not at.warning or all("link" not in w.value for w in at.warning)
+    if index == 0:  # a learning rate too large
+        assert at.error
+        assert "diverged" in at.error[0].value

@@ -16,16 +16,22 @@ from ui.text import plain
 
 
 def restore(specs: dict[str, Spec], prefix: str, extra: tuple[str, ...] = ()) -> None:
-    """On a session's first run of this page, load the URL's settings into session state."""
+    """Load the URL's settings into session state when the URL came from outside.
+
+    That is on a session's first run of the page, and whenever the query string differs from
+    the one this page last wrote (a link followed inside the app, or an edited address).
+    """
+    params = {k: st.query_params.get(k) for k in st.query_params}
     flag = prefix + "url_restored"
-    if st.session_state.get(flag):
+    last = st.session_state.get(prefix + "url_written")
+    if st.session_state.get(flag) and (not params or params == last):
         return
     st.session_state[flag] = True
-    params = {k: st.query_params.get(k) for k in st.query_params}
     values, notices = decode_params(specs, params, extra)
-    for key, value in values.items():
-        st.session_state[prefix + key] = value
+    for key, spec in specs.items():  # a link is the whole scene: absent keys are defaults
+        st.session_state[prefix + key] = values.get(key, spec.default)
     st.session_state[prefix + "url_notices"] = notices
+    st.session_state[prefix + "url_restored_now"] = True
 
 
 def show_notices(prefix: str) -> None:
@@ -35,12 +41,15 @@ def show_notices(prefix: str) -> None:
                    + " ".join(plain(n) for n in notices), icon="🔗")
 
 
-def write(specs: dict[str, Spec], values: dict[str, Any], keep: dict[str, str]) -> dict[str, str]:
-    """Put the scene's non-default settings (and ``keep``: e.g. present, lock) in the URL."""
-    params = {**encode_params(specs, values), **keep}
+def write(specs: dict[str, Spec], values: dict[str, Any], prefix: str,
+          extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Put the scene's non-default settings, ``extra`` ones and the reserved keys (present,
+    lock) in the URL; remember them, so the next run knows the URL is its own."""
+    params = {**encode_params(specs, values), **(extra or {}), **reserved()}
     current = {k: st.query_params.get(k) for k in st.query_params}
     if current != params:
         st.query_params.from_dict(params)
+    st.session_state[prefix + "url_written"] = params
     return params
 
 

@@ -1,0 +1,405 @@
+"""Figures of the learning-rate lab, as pure functions returning plain Plotly dicts.
+
+``sweep_figure``: the final loss against the learning rate (log–log, the 2/λmax bound drawn,
+diverged rates marked) beside every model's loss curve coloured by its learning rate.
+``race_figure``: three optimizers' (w, b) paths on the one-feature loss surface, animated in
+the browser (frames carry only the three current points with short trails and the three loss
+markers), beside their loss curves.
+
+Payload rules as in :mod:`linreg_core.figures`: static traces as typed arrays, frames as short
+plain lists, at most ~300 frames.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from linreg_core.analysis import closed_form, loss_levels
+from linreg_core.figures import (
+    FONT_SIZE,
+    OPTIMUM,
+    SURFACE_COLORS,
+    _controls,
+    _pad,
+    _round,
+    sample_frames,
+    safe,
+    typed_arrays,
+)
+from linreg_core.lab import RaceHistory, SweepResult
+
+# Plasma without its palest yellow end: readable on light and dark backgrounds.
+LR_COLORSCALE = [[0.0, "#0d0887"], [0.14, "#5302a3"], [0.28, "#8b0aa5"], [0.42, "#b83289"],
+                 [0.57, "#db5c68"], [0.71, "#f48849"], [0.85, "#febd2a"], [1.0, "#f0f921"]]
+LR_COLOR_SPAN = (0.05, 0.85)  # the part of the scale used for learning rates
+DIVERGED = "#d62728"
+BOUND = "#555555"
+RACE_COLORS = {"manual": "#E45756", "sgd": "#9467BD", "adam": "#F58518"}
+RACE_LABELS = {"manual": "Plain GD (the notes' step)", "sgd": "SGD, momentum 0.9",
+               "adam": "Adam"}
+MAX_CURVE_POINTS = 300
+RACE_TRAIL = 10
+
+
+def _hex(c: str) -> np.ndarray:
+    return np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+
+def lr_color(t: float) -> str:
+    """The colour at ``t`` ∈ [0, 1] of the learning-rate scale (linear in RGB between stops)."""
+    t = min(max(float(t), 0.0), 1.0)
+    u = LR_COLOR_SPAN[0] + t * (LR_COLOR_SPAN[1] - LR_COLOR_SPAN[0])
+    stops = [s for s, _ in LR_COLORSCALE]
+    j = min(int(np.searchsorted(stops, u, side="right")) - 1, len(stops) - 2)
+    f = (u - stops[j]) / (stops[j + 1] - stops[j])
+    rgb = (1 - f) * _hex(LR_COLORSCALE[j][1]) + f * _hex(LR_COLORSCALE[j + 1][1])
+    return "#" + "".join(f"{round(v):02x}" for v in rgb)
+
+
+def _colorbar_scale() -> list[list]:
+    """The part of ``LR_COLORSCALE`` the learning rates use, restretched to [0, 1]."""
+    return [[i / 8, lr_color(i / 8)] for i in range(9)]
+
+
+def _fmt_lr(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def _lr_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
+    """Colorbar ticks (in log10 η): the decades inside [lo, hi], or lo, middle, hi."""
+    a, b = math.log10(lo), math.log10(hi)
+    decades = [float(e) for e in range(math.ceil(a - 1e-9), math.floor(b + 1e-9) + 1)]
+    vals = decades if len(decades) >= 2 else [a, (a + b) / 2, b]
+    return vals, [_fmt_lr(10**v) for v in vals]
+
+
+def _curve_epochs(n_states: int) -> np.ndarray:
+    """Epochs drawn on the loss curves: all if few, else dense early (log) and even later."""
+    if n_states <= MAX_CURVE_POINTS:
+        return np.arange(n_states)
+    last = n_states - 1
+    even = np.linspace(0, last, MAX_CURVE_POINTS * 2 // 3)
+    early = np.geomspace(1, last, MAX_CURVE_POINTS // 3)
+    return np.unique(np.concatenate([[0, last], even.round(), early.round()]).astype(int))
+
+
+def _title(text: str, x: float, y: float = 1.0) -> dict[str, Any]:
+    return {"text": f"<b>{text}</b>", "x": x, "y": y, "xref": "paper", "yref": "paper",
+            "xanchor": "left", "yanchor": "bottom", "showarrow": False,
+            "font": {"size": FONT_SIZE + 1}}
+
+
+def _none_if_bad(v: float) -> float | None:
+    return float(f"{v:.6g}") if math.isfinite(v) else None
+
+
+def sweep_figure(
+    sweep: SweepResult,
+    *,
+    log_loss: bool = True,
+    optimum_loss: float | None = None,
+    height: int = 480,
+) -> dict[str, Any]:
+    """Final loss against learning rate (left) and every model's loss curve (right).
+
+    Left, on log–log axes: the final loss of each learning rate that did not diverge, a red
+    ✕ at the top of the axis for each one that did (hover: the epoch), a vertical line at the
+    stability bound 2/λmax of plain gradient descent with the region above it shaded, and the
+    initial (and, if given, the least-squares) loss as horizontal references. Right: the loss
+    of every model per epoch (log scale if ``log_loss``), coloured by log η, with a colorbar.
+    """
+    lrs = np.asarray(sweep.lrs, dtype=np.float64)
+    loss = np.asarray(sweep.loss, dtype=np.float64)
+    final = np.asarray(sweep.final_loss, dtype=np.float64)
+    div = np.asarray(sweep.diverged_epoch) >= 0
+    k_models = len(lrs)
+    bound = float(sweep.stable_lr)
+    lo_lr, hi_lr = float(lrs.min()), float(lrs.max())
+    log_lo, log_hi = math.log10(lo_lr), math.log10(hi_lr)
+    span = log_hi - log_lo
+
+    def t_of(lr: float) -> float:
+        return (math.log10(lr) - log_lo) / span if span > 0 else 0.5
+
+    colors = [lr_color(t_of(v)) for v in lrs]
+    start = float(np.nanmax(loss[:, 0])) if np.isfinite(loss[:, 0]).any() else 1.0
+
+    # Left: x range a little beyond the rates and the bound; y over the finite losses.
+    x_lo = min(log_lo, math.log10(bound)) if math.isfinite(bound) and bound > 0 else log_lo
+    x_hi = max(log_hi, math.log10(bound)) if math.isfinite(bound) and bound > 0 else log_hi
+    x_range = _pad(x_lo, x_hi, 0.06)
+    ok = np.isfinite(final) & (final > 0)
+    refs = [start] + ([optimum_loss] if optimum_loss and optimum_loss > 0 else [])
+    pool = np.concatenate([final[ok], [r for r in refs if r > 0]])
+    y_lo, y_hi = math.log10(float(pool.min())), math.log10(float(pool.max()))
+    if y_hi - y_lo < 0.5:
+        y_lo, y_hi = y_lo - 0.25, y_hi + 0.25
+    y_range = _pad(y_lo, y_hi, 0.12)
+    top = 10 ** (y_range[1] - 0.04 * (y_range[1] - y_range[0]))
+    bottom = 10 ** y_range[0]
+
+    L, R = [0.0, 0.40], [0.52, 0.92]
+    traces: list[dict[str, Any]] = []
+    if math.isfinite(bound) and bound > 0:
+        right_edge = 10 ** x_range[1]
+        if bound < right_edge:
+            traces.append({"type": "scatter", "mode": "lines", "xaxis": "x", "yaxis": "y",
+                           "x": np.array([bound, right_edge, right_edge, bound, bound]),
+                           "y": np.array([bottom, bottom, 10 ** y_range[1],
+                                          10 ** y_range[1], bottom]),
+                           "fill": "toself", "fillcolor": "rgba(214,39,40,0.07)",
+                           "line": {"width": 0}, "hoverinfo": "skip", "showlegend": False,
+                           "name": "plain GD diverges"})
+        traces.append({"type": "scatter", "mode": "lines", "xaxis": "x", "yaxis": "y",
+                       "x": np.array([bound, bound]), "y": np.array([bottom, 10 ** y_range[1]]),
+                       "name": "2/λmax", "line": {"color": BOUND, "width": 2, "dash": "dash"},
+                       "hovertemplate": f"2/λmax = {bound:.4g}<extra></extra>"})
+    traces.append({"type": "scatter", "mode": "lines", "xaxis": "x", "yaxis": "y",
+                   "x": np.array([10 ** x_range[0], 10 ** x_range[1]]),
+                   "y": np.array([start, start]), "name": "initial loss",
+                   "line": {"color": "#999999", "width": 1, "dash": "dot"},
+                   "hovertemplate": f"initial loss {start:.4g}<extra></extra>"})
+    if optimum_loss is not None and optimum_loss > 0:
+        traces.append({"type": "scatter", "mode": "lines", "xaxis": "x", "yaxis": "y",
+                       "x": np.array([10 ** x_range[0], 10 ** x_range[1]]),
+                       "y": np.array([optimum_loss, optimum_loss]), "name": "least squares",
+                       "line": {"color": OPTIMUM, "width": 1.5, "dash": "dash"},
+                       "hovertemplate": f"least-squares loss {optimum_loss:.4g}<extra></extra>"})
+    traces.append({"type": "scatter", "mode": "lines+markers", "xaxis": "x", "yaxis": "y",
+                   "x": lrs[ok], "y": final[ok], "name": "final loss",
+                   "line": {"color": "#888888", "width": 1},
+                   "marker": {"color": [c for c, keep in zip(colors, ok, strict=True) if keep],
+                              "size": 9, "line": {"width": 1, "color": "white"}},
+                   "hovertemplate": "η = %{x:.4g}<br>final loss %{y:.5g}<extra></extra>"})
+    if div.any():
+        epochs_div = [int(e) for e in np.asarray(sweep.diverged_epoch)[div]]
+        traces.append({"type": "scatter", "mode": "markers", "xaxis": "x", "yaxis": "y",
+                       "x": lrs[div], "y": np.full(int(div.sum()), top), "name": "diverged",
+                       "customdata": epochs_div, "cliponaxis": False,
+                       "marker": {"symbol": "x", "color": DIVERGED, "size": 11,
+                                  "line": {"width": 1, "color": DIVERGED}},
+                       "hovertemplate": "η = %{x:.4g}<br>diverged at epoch %{customdata}"
+                                        "<extra></extra>"})
+
+    # Right: one marker-less line per model, coloured by log η.
+    idx = _curve_epochs(loss.shape[1])
+    sub = loss[:, idx]
+    for k in range(k_models):
+        keep = np.isfinite(sub[k]) & ((sub[k] > 0) if log_loss else True)
+        name = f"η = {_fmt_lr(lrs[k])}" + (f" (diverged at {sweep.diverged_epoch[k]})"
+                                            if div[k] else "")
+        traces.append({"type": "scatter", "mode": "lines", "xaxis": "x2", "yaxis": "y2",
+                       "x": idx[keep], "y": sub[k, keep], "name": name, "showlegend": False,
+                       "line": {"color": colors[k], "width": 1.6},
+                       "hovertemplate": f"{name}<br>epoch %{{x}}<br>loss %{{y:.5g}}"
+                                        "<extra></extra>"})
+    ticks, labels = _lr_ticks(lo_lr, hi_lr) if span > 0 else ([log_lo], [_fmt_lr(lo_lr)])
+    traces.append({"type": "scatter", "mode": "markers", "xaxis": "x2", "yaxis": "y2",
+                   "x": [None], "y": [None], "showlegend": False, "hoverinfo": "skip",
+                   "name": "η scale",
+                   "marker": {"color": [log_lo], "cmin": log_lo,
+                              "cmax": log_hi if span > 0 else log_lo + 1,
+                              "colorscale": _colorbar_scale(), "showscale": True, "size": 0,
+                              "colorbar": {"title": {"text": "η", "side": "top"},
+                                           "tickvals": ticks, "ticktext": labels,
+                                           "x": 0.935, "xanchor": "left", "y": 0.0,
+                                           "yanchor": "bottom", "len": 0.92,
+                                           "thickness": 14, "outlinewidth": 0}}})
+    finite = loss[np.isfinite(loss) & (loss > 0)]
+    r_lo = float(finite.min()) if finite.size else 1e-3
+    if optimum_loss is not None and optimum_loss > 0:
+        r_lo = min(r_lo, optimum_loss)
+    yaxis2: dict[str, Any] = {"domain": [0, 0.92], "anchor": "x2",
+                              "title": {"text": "loss (MSE" + (", log)" if log_loss else ")")}}
+    if log_loss:
+        yaxis2.update(type="log", range=_pad(math.log10(r_lo), math.log10(start * 10), 0.04))
+    else:
+        yaxis2.update(range=[0, start * 1.15])
+    n_div = int(div.sum())
+    layout: dict[str, Any] = {
+        "height": height, "margin": {"l": 64, "r": 16, "t": 64, "b": 56},
+        "font": {"size": FONT_SIZE}, "hovermode": "closest",
+        "legend": {"orientation": "h", "x": 0.0, "y": 1.07, "yanchor": "bottom",
+                   "font": {"size": FONT_SIZE - 1}},
+        "xaxis": {"domain": L, "anchor": "y", "type": "log", "range": x_range,
+                  "title": {"text": "learning rate η (log)"}},
+        "yaxis": {"domain": [0, 0.92], "anchor": "x", "type": "log", "range": y_range,
+                  "title": {"text": f"loss after {sweep.epochs} epochs (log)"}},
+        "xaxis2": {"domain": R, "anchor": "y2", "title": {"text": "epoch"},
+                   "range": _pad(0, max(loss.shape[1] - 1, 1), 0.02)},
+        "yaxis2": yaxis2,
+        "annotations": [
+            _title("Final loss against η" + (f" — {n_div} diverged" if n_div else ""), 0.0,
+                   0.93),
+            _title("Loss per epoch, one curve per η", R[0], 0.93),
+        ],
+    }
+    if math.isfinite(bound) and bound > 0:
+        inside = x_range[0] <= math.log10(bound) <= x_range[1]
+        left_side = math.log10(bound) > (x_range[0] + x_range[1]) / 2
+        if inside:
+            layout["annotations"].append({
+                "text": f"2/λmax = {bound:.3g}", "x": math.log10(bound), "xref": "x",
+                "y": 0.0, "yref": "y domain", "yanchor": "bottom",
+                "xanchor": "right" if left_side else "left", "xshift": -4 if left_side else 4,
+                "showarrow": False, "font": {"size": FONT_SIZE - 1, "color": BOUND},
+                "bgcolor": "rgba(255,255,255,0.7)"})
+    return {"data": typed_arrays(traces), "layout": typed_arrays(layout), "frames": []}
+
+
+def _race_box(race: dict[str, RaceHistory], wo: float, bo: float) -> tuple[tuple, tuple]:
+    pts = np.concatenate([h.path[: h.last + 1] for h in race.values()])
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    dw = max(float(np.abs(pts[:, 0] - wo).max()) if len(pts) else 0.0, 0.5) * 1.15
+    db = max(float(np.abs(pts[:, 1] - bo).max()) if len(pts) else 0.0, 0.5) * 1.15
+    scale = max(abs(wo), abs(bo), 1.0) * 4  # a divergent path is clipped, not followed
+    dw, db = min(dw, scale), min(db, scale)
+    return (wo - dw, wo + dw), (bo - db, bo + db)
+
+
+def race_figure(
+    race: dict[str, RaceHistory],
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    lr: float | None = None,
+    feature_name: str = "x",
+    max_frames: int = 300,
+    height: int = 500,
+) -> dict[str, Any]:
+    """The optimizers' (w, b) paths on the loss surface, animated epoch by epoch.
+
+    Left: the exact level sets of the one-feature MSE (static filled ellipses), the least-
+    squares optimum, each optimizer's whole path (faint) and, animated, its current point with
+    a short trail. Right: each optimizer's loss per epoch (log) with a moving marker. Play,
+    Pause and the epoch slider run in the browser.
+    """
+    x1 = np.asarray(x, dtype=np.float64).reshape(-1)
+    y1 = np.asarray(y, dtype=np.float64).reshape(-1)
+    names = list(race)
+    n_states = len(next(iter(race.values())).loss)
+    cf = closed_form(x1.reshape(-1, 1), y1)
+    wo, bo = float(cf.weights[0, 0]), float(cf.bias[0])
+    w_box, b_box = _race_box(race, wo, bo)
+    lasts = {o: race[o].last for o in names}
+
+    stack = np.vstack([race[o].loss for o in names])
+    valid = np.isfinite(stack) & (stack > 0)
+    logs = np.log(np.where(valid, stack, 1.0))
+    counts = valid.sum(axis=0)
+    # Frames follow the optimizers' mean log-loss (dense where it falls fastest).
+    mean_log = np.where(counts > 0, (logs * valid).sum(axis=0) / np.maximum(counts, 1), np.nan)
+    idx = sample_frames(np.exp(mean_log), max_frames)
+    start = 0  # the race starts at the common initial state; Play runs it
+
+    traces: list[dict[str, Any]] = []
+    for i, (level, w_pts, b_pts) in enumerate(loss_levels(x1, y1, w_box, b_box, n_levels=11)):
+        traces.append({"type": "scatter", "mode": "lines", "x": w_pts, "y": b_pts,
+                       "xaxis": "x", "yaxis": "y", "fill": "toself",
+                       "fillcolor": SURFACE_COLORS[i % len(SURFACE_COLORS)],
+                       "line": {"color": "rgba(40,40,40,0.3)", "width": 0.8},
+                       "name": f"loss {level:.3g}", "showlegend": False,
+                       "hovertemplate": f"loss = {level:.4g}<extra></extra>"})
+    for o in names:
+        p = race[o].path[: lasts[o] + 1]
+        traces.append({"type": "scatter", "mode": "lines", "x": p[:, 0], "y": p[:, 1],
+                       "xaxis": "x", "yaxis": "y", "name": f"{o} path", "showlegend": False,
+                       "line": {"color": RACE_COLORS.get(o, "#333"), "width": 1.2,
+                                "dash": "dot"},
+                       "opacity": 0.75, "hoverinfo": "skip"})
+    traces.append({"type": "scatter", "mode": "markers", "x": [wo], "y": [bo],
+                   "xaxis": "x", "yaxis": "y", "name": "least squares", "showlegend": False,
+                   "marker": {"symbol": "star", "size": 17, "color": OPTIMUM,
+                              "line": {"width": 1, "color": "white"}},
+                   "hovertemplate": "least squares<br>w %{x:.4g}<br>b %{y:.4g}<extra></extra>"})
+
+    def trail(o: str, pos: int) -> np.ndarray:
+        ks = np.minimum(idx[max(0, pos - RACE_TRAIL):pos + 1], lasts[o])
+        return np.unique(ks)
+
+    def label(o: str) -> str:
+        h = race[o]
+        base = RACE_LABELS.get(o, safe(o))
+        return base + (f" — diverged at epoch {h.diverged_epoch}" if h.diverged_epoch >= 0
+                       else "")
+
+    animated: list[int] = []
+    for o in names:
+        ks = trail(o, start)
+        pts = race[o].path[ks]
+        traces.append({"type": "scatter", "mode": "lines+markers", "x": _round(pts[:, 0]),
+                       "y": _round(pts[:, 1]), "xaxis": "x", "yaxis": "y", "name": label(o),
+                       "legendgroup": o, "cliponaxis": True,
+                       "line": {"color": RACE_COLORS.get(o, "#333"), "width": 2.5},
+                       "marker": {"color": RACE_COLORS.get(o, "#333"),
+                                  "size": [5] * (len(ks) - 1) + [14],
+                                  "line": {"width": 1.5, "color": "white"}},
+                       "hovertemplate": f"{label(o)}<br>w %{{x:.4g}}<br>b %{{y:.4g}}"
+                                        "<extra></extra>"})
+        animated.append(len(traces) - 1)
+
+    finite_all = stack[np.isfinite(stack) & (stack > 0)]
+    for o in names:
+        h = race[o]
+        e = np.arange(n_states)
+        keep = np.isfinite(h.loss) & (h.loss > 0)
+        traces.append({"type": "scatter", "mode": "lines", "x": e[keep], "y": h.loss[keep],
+                       "xaxis": "x2", "yaxis": "y2", "name": label(o), "legendgroup": o,
+                       "showlegend": False, "line": {"color": RACE_COLORS.get(o, "#333"),
+                                                     "width": 2},
+                       "hovertemplate": f"{label(o)}<br>epoch %{{x}}<br>loss %{{y:.5g}}"
+                                        "<extra></extra>"})
+
+    def loss_markers(pos: int) -> dict[str, Any]:
+        k = int(idx[pos])
+        ks = [min(k, lasts[o]) for o in names]
+        return {"x": ks, "y": [_none_if_bad(float(race[o].loss[kk]))
+                               for o, kk in zip(names, ks, strict=True)]}
+
+    first = loss_markers(start)
+    traces.append({"type": "scatter", "mode": "markers", "xaxis": "x2", "yaxis": "y2",
+                   "x": first["x"], "y": first["y"], "showlegend": False, "name": "current",
+                   "marker": {"color": [RACE_COLORS.get(o, "#333") for o in names], "size": 12,
+                              "line": {"width": 1.5, "color": "white"}},
+                   "hovertemplate": "epoch %{x}<br>loss %{y:.5g}<extra></extra>"})
+    animated.append(len(traces) - 1)
+
+    start_loss = float(np.nanmax(stack[:, 0])) if np.isfinite(stack[:, 0]).any() else 1.0
+    r_lo = min(float(finite_all.min()) if finite_all.size else cf.loss, max(cf.loss, 1e-300))
+    r_lo = max(r_lo, start_loss * 1e-12)
+    L, R = [0.0, 0.47], [0.59, 1.0]
+    lr_text = f" (η = {lr:.3g})" if lr is not None else ""
+    layout: dict[str, Any] = {
+        "height": height, "margin": {"l": 64, "r": 16, "t": 64, "b": 128},
+        "font": {"size": FONT_SIZE}, "hovermode": "closest",
+        "legend": {"orientation": "h", "x": 0.0, "y": 1.08, "yanchor": "bottom",
+                   "font": {"size": FONT_SIZE - 1}},
+        "xaxis": {"domain": L, "anchor": "y", "range": list(w_box), "showgrid": False,
+                  "title": {"text": f"w (weight of {safe(feature_name)})"}},
+        "yaxis": {"domain": [0, 0.94], "anchor": "x", "range": list(b_box), "showgrid": False,
+                  "title": {"text": "b"}},
+        "xaxis2": {"domain": R, "anchor": "y2", "title": {"text": "epoch"},
+                   "range": _pad(0, max(n_states - 1, 1), 0.02)},
+        "yaxis2": {"domain": [0, 0.94], "anchor": "x2", "type": "log",
+                   "title": {"text": "loss (MSE, log)"},
+                   "range": _pad(math.log10(r_lo), math.log10(start_loss * 10), 0.04)},
+        "annotations": [_title("Paths on the loss surface over (w, b)" + lr_text, 0.0, 0.95),
+                        _title("Loss per epoch", R[0], 0.95)],
+    }
+
+    def frame(pos: int) -> dict[str, Any]:
+        data = []
+        for o in names:
+            ks = trail(o, pos)
+            pts = race[o].path[ks]
+            data.append({"x": _round(pts[:, 0]), "y": _round(pts[:, 1]),
+                         "marker": {"size": [5] * (len(ks) - 1) + [14]}})
+        data.append(loss_markers(pos))
+        return {"name": str(int(idx[pos])), "traces": animated, "data": data}
+
+    frames = [frame(p) for p in range(len(idx))]
+    layout.update(_controls([f["name"] for f in frames], [f["name"] for f in frames], start))
+    return {"data": typed_arrays(traces), "layout": typed_arrays(layout), "frames": frames}
