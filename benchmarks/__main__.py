@@ -9,7 +9,9 @@ import platform
 import time
 from pathlib import Path
 
-MODULES = ["benchmarks.bench_gd_page", "benchmarks.bench_paths", "benchmarks.bench_large"]
+MODULES = ["benchmarks.bench_gd", "benchmarks.bench_gd_page", "benchmarks.bench_paths",
+           "benchmarks.bench_large", "benchmarks.bench_lab", "benchmarks.bench_cold",
+           "benchmarks.load"]
 
 
 def main() -> None:

@@ -145,6 +145,7 @@ def gif_export(
         xr = np.array([x.min(), x.max()])
         (fit_line,) = ax.plot(xr, W[idx[0], 0] * xr + b[idx[0]], color=FIT, lw=2.5,
                               label="gradient descent")
+        model_artist: Any = fit_line
         ax.set_xlim(*pad(*xr))
         ax.set_xlabel(names[0])
         ax.set_ylabel(target_name)
@@ -157,6 +158,7 @@ def gif_export(
         ax.plot([lo, hi], [lo, hi], color=OPTIMUM, ls="--", lw=1.5, label="perfect fit")
         pts = ax.scatter(y1[rows], X[rows] @ W[idx[0]] + b[idx[0]], s=12, color=DATA,
                          alpha=0.7, label="predicted vs actual")
+        model_artist = pts
         ax.set_xlim(*pad(lo, hi))
         ax.set_xlabel(f"actual {target_name}")
         ax.set_ylabel(f"predicted {target_name}")
@@ -181,6 +183,25 @@ def gif_export(
     ax_loss.set_title("Loss per epoch", fontsize=11)
     heading = fig.suptitle("", fontsize=12)
     prefix = f"{title} · " if title else ""
+
+    # Draw everything that does not move once, keep it as a background image, and leave only
+    # the moving artists to be drawn per frame: a full matplotlib draw per frame (tick labels,
+    # layout) costs ~0.2 s, this ~0.02 s.
+    moving = [model_artist, marker, heading]
+    for artist in moving:
+        artist.set_visible(False)
+    fig.canvas.draw()
+    background = np.asarray(fig.canvas.buffer_rgba()).copy()
+    fig.set_layout_engine("none")  # freeze the positions found by the constrained layout
+    for a in (ax, ax_loss):
+        for child in a.get_children():
+            if child not in moving:
+                child.set_visible(False)
+        a.set_axis_off()
+    fig.patch.set_visible(False)
+    fig.figimage(background, xo=0, yo=0, origin="upper", zorder=-10)
+    for artist in moving:
+        artist.set_visible(True)
 
     writer = PillowWriter(fps=int(fps))
     with tempfile.TemporaryDirectory(prefix="linreg-gif-") as tmp:

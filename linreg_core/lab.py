@@ -26,7 +26,6 @@ from linreg_core.training import (
     DIVERGENCE_FACTOR,
     OPTIMIZERS,
     _initial_params,
-    fit_gd,
     validate_xy,
 )
 
@@ -94,6 +93,148 @@ def _check_lrs(lrs: Any) -> np.ndarray:
     return arr
 
 
+@dataclass
+class _Run:
+    loss: np.ndarray  # (K, epochs+1) float64
+    weights: np.ndarray  # (K, epochs+1, D) float32
+    bias: np.ndarray  # (K, epochs+1) float32
+    diverged_epoch: np.ndarray  # (K,) int
+
+
+def _batched_run(
+    X_np: np.ndarray, y_np: np.ndarray, lr_np: np.ndarray, optimizers: tuple[str, ...], *,
+    epochs: int, init: Any, seed: int, momentum: float, dtype: torch.dtype,
+) -> _Run:
+    """K models, model k trained with ``optimizers[k]`` at ``lr_np[k]``, in one batched loop."""
+    k_models = lr_np.size
+    d = X_np.shape[1]
+    gen = torch.Generator().manual_seed(int(seed))
+    Xt = torch.as_tensor(X_np, dtype=dtype)
+    yt = torch.as_tensor(y_np, dtype=dtype)
+    W0, b0 = _initial_params(init, d, 1, gen, dtype)  # one draw: every model starts here
+    W = W0.expand(k_models, d, 1).clone().requires_grad_(True)  # (K, D, 1)
+    b = b0.expand(k_models, 1).clone().requires_grad_(True)  # (K, 1)
+
+    lr_w = torch.as_tensor(lr_np, dtype=dtype).reshape(k_models, 1, 1)  # per-model η
+    lr_b = lr_w.reshape(k_models, 1)
+    kinds = tuple(dict.fromkeys(optimizers))  # the distinct optimizers, in order
+    mixed = len(kinds) > 1
+    masks = {o: torch.tensor([x == o for x in optimizers]) for o in kinds}
+    state: dict[str, torch.Tensor] = {}  # momentum buffers / Adam moments, per parameter
+    beta1, beta2 = ADAM_BETAS
+
+    def new_value(kind: str, name: str, p: torch.Tensor, lr: torch.Tensor,
+                  t: int) -> torch.Tensor:
+        """``p`` after one step of ``kind`` (in place unless several optimizers share p)."""
+        g = p.grad
+        q = p.clone() if mixed else p
+        if kind == "manual":
+            q.sub_(lr * g)  # W -= η·∂L/∂W, each model with its own η
+        elif kind == "sgd":  # torch.optim.SGD with momentum, dampening 0
+            buf = state.get(name + ".buf")
+            if buf is None:  # the first buffer is the gradient itself
+                buf = state[name + ".buf"] = g.detach().clone()
+            else:
+                buf.mul_(momentum).add_(g)
+            q.addcmul_(buf, lr, value=-1)
+        else:  # torch.optim.Adam's single-tensor step, with bias correction
+            m = state.get(name + ".m")
+            if m is None:
+                m = state[name + ".m"] = torch.zeros_like(p)
+                state[name + ".v"] = torch.zeros_like(p)
+            v = state[name + ".v"]
+            m.lerp_(g, 1 - beta1)
+            v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+            step_size = torch.as_tensor(lr_np / (1 - beta1**t), dtype=dtype).reshape(lr.shape)
+            denom = (v.sqrt() / (1 - beta2**t) ** 0.5).add_(ADAM_EPS)
+            q.add_((-step_size * m) / denom)
+        return q
+
+    def step(name: str, p: torch.Tensor, lr: torch.Tensor, t: int) -> None:
+        if not mixed:
+            new_value(kinds[0], name, p, lr, t)
+            return
+        out = p.detach().clone()
+        for kind in kinds:
+            mask = masks[kind].reshape(-1, *([1] * (p.dim() - 1)))
+            out = torch.where(mask, new_value(kind, name, p, lr, t), out)
+        p.copy_(out)
+
+    def freeze(dead: torch.Tensor) -> None:
+        """Reset the frozen models to finite numbers, so nothing non-finite ever flows."""
+        W[dead] = 0.0
+        b[dead] = 0.0
+        for buf in state.values():
+            buf[dead] = 0.0
+
+    hist_W = torch.full((epochs + 1, k_models, d), math.nan, dtype=dtype)
+    hist_b = torch.full((epochs + 1, k_models), math.nan, dtype=dtype)
+    hist_loss = torch.full((epochs + 1, k_models), math.nan, dtype=torch.float64)
+    hist_W[0] = W.detach()[:, :, 0]
+    hist_b[0] = b.detach()[:, 0]
+    alive = torch.ones(k_models, dtype=torch.bool)
+    everyone = True  # alive.all(), kept in Python
+    diverged = torch.full((k_models,), -1, dtype=torch.int64)
+    limit = torch.full((k_models,), math.inf, dtype=torch.float64)
+
+    def check(e: int, values: torch.Tensor) -> None:
+        """Record state ``e``'s losses; freeze the models that blew up at it."""
+        nonlocal alive, everyone
+        hist_loss[e] = values if everyone else torch.where(alive, values, math.nan)
+        blown = alive & ~(values <= limit)  # NaN, ±inf (limit is finite) or too large
+        if bool(blown.any()):
+            diverged[blown] = e
+            alive = alive & ~blown
+            everyone = False
+            with torch.no_grad():
+                freeze(~alive)
+
+    for epoch in range(epochs):
+        # The notes' loop: epoch e's forward pass computes the loss of state e.
+        pred = torch.matmul(Xt, W) + b[:, None, :]  # X @ W + b: (K, N, 1), every model at once
+        per_model = (pred - yt).pow(2).mean(dim=(1, 2))  # each model's own MSE, (K,)
+        values = per_model.detach().to(torch.float64)
+        if epoch == 0:
+            limit = DIVERGENCE_FACTOR * torch.clamp(values, min=1e-30)
+            limit = torch.where(torch.isfinite(limit), limit, torch.finfo(torch.float64).max)
+        check(epoch, values)
+        if not everyone and not bool(alive.any()):
+            break
+        per_model.sum().backward()  # once: ∂(Σ_j MSE_j)/∂W_k = ∂MSE_k/∂W_k
+        with torch.no_grad():
+            step("W", W, lr_w, epoch + 1)
+            step("b", b, lr_b, epoch + 1)
+            W.grad.zero_()
+            b.grad.zero_()
+            if everyone:
+                hist_W[epoch + 1] = W[:, :, 0]
+                hist_b[epoch + 1] = b[:, 0]
+            else:  # the frozen models: reset to finite numbers, recorded as NaN
+                freeze(~alive)
+                hist_W[epoch + 1] = torch.where(alive[:, None], W[:, :, 0], math.nan)
+                hist_b[epoch + 1] = torch.where(alive, b[:, 0], math.nan)
+    else:
+        with torch.no_grad():
+            pred = torch.matmul(Xt, W) + b[:, None, :]
+            values = (pred - yt).pow(2).mean(dim=(1, 2)).to(torch.float64)
+        check(epochs, values)
+
+    return _Run(loss=hist_loss.T.numpy().copy(), weights=hist_W.permute(1, 0, 2).numpy().copy(),
+                bias=hist_b.T.numpy().copy(), diverged_epoch=diverged.numpy().copy())
+
+
+def _check_common(X: Any, y: Any, epochs: Any, momentum: Any):
+    X_np, y_np = validate_xy(X, y)
+    if y_np.shape[1] != 1:
+        raise ValueError(f"the learning-rate lab takes one target column, got {y_np.shape[1]}")
+    if int(epochs) != epochs or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs}")
+    momentum = float(momentum)
+    if not 0.0 <= momentum < 1.0:
+        raise ValueError(f"momentum must lie in [0, 1), got {momentum}")
+    return X_np, y_np, int(epochs), momentum
+
+
 def lr_sweep(
     X: Any,
     y: Any,
@@ -117,123 +258,22 @@ def lr_sweep(
         ("random" draws it once from ``torch.Generator().manual_seed(seed)``)
     optimizer : "manual" (the notes' step), "sgd" (momentum) or "adam"
 
-    Divergence (a non-finite loss, or one above 1e6 × the model's initial loss) freezes that
-    model: its ``diverged_epoch`` is recorded, its later losses and states are NaN, and its
-    numbers never reach the other models.
+    Each model follows the iterates of ``fit_gd(X, y, lr=lrs[k], epochs=epochs, init=init,
+    seed=seed, optimizer=optimizer)``. Divergence (a non-finite loss, or one above 1e6 × the
+    model's initial loss) freezes that model: its ``diverged_epoch`` is recorded, its later
+    losses and states are NaN, and its numbers never reach the other models.
     """
-    X_np, y_np = validate_xy(X, y)
-    if y_np.shape[1] != 1:
-        raise ValueError(f"the learning-rate sweep takes one target column, got {y_np.shape[1]}")
+    X_np, y_np, epochs, momentum = _check_common(X, y, epochs, momentum)
     lr_np = _check_lrs(lrs)
-    if int(epochs) != epochs or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs}")
-    epochs = int(epochs)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
-    momentum = float(momentum)
-    k_models = lr_np.size
-    n, d = X_np.shape
-
-    gen = torch.Generator().manual_seed(int(seed))
-    Xt = torch.as_tensor(X_np, dtype=dtype)
-    yt = torch.as_tensor(y_np, dtype=dtype)
-    W0, b0 = _initial_params(init, d, 1, gen, dtype)
-    W = W0.expand(k_models, d, 1).clone().requires_grad_(True)  # (K, D, 1)
-    b = b0.expand(k_models, 1).clone().requires_grad_(True)  # (K, 1)
-
-    lr_w = torch.as_tensor(lr_np, dtype=dtype).reshape(k_models, 1, 1)
-    lr_b = lr_w.reshape(k_models, 1)
-    state: dict[str, torch.Tensor] = {}  # momentum buffers / Adam moments, per parameter
-
-    def step(name: str, p: torch.Tensor, lr: torch.Tensor, t: int) -> None:
-        g = p.grad
-        if optimizer == "manual":
-            p.sub_(lr * g)  # W -= η·∂L/∂W, each model with its own η
-        elif optimizer == "sgd":
-            buf = state.get(name)
-            if buf is None:  # torch.optim.SGD: the first buffer is the gradient itself
-                buf = state[name] = g.detach().clone()
-            else:
-                buf.mul_(momentum).add_(g)
-            p.addcmul_(buf, lr, value=-1)
-        else:  # Adam, as torch.optim.Adam's single-tensor step
-            m = state.setdefault(name + ".m", torch.zeros_like(p))
-            v = state.setdefault(name + ".v", torch.zeros_like(p))
-            beta1, beta2 = ADAM_BETAS
-            m.lerp_(g, 1 - beta1)
-            v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
-            bc1 = 1 - beta1**t
-            bc2_sqrt = (1 - beta2**t) ** 0.5
-            step_size = torch.as_tensor(lr_np / bc1, dtype=dtype).reshape(lr.shape)
-            denom = (v.sqrt() / bc2_sqrt).add_(ADAM_EPS)
-            p.add_((-step_size * m) / denom)
-
-    def freeze(dead: torch.Tensor) -> None:
-        """Reset the frozen models to finite numbers, so nothing non-finite ever flows."""
-        W[dead] = 0.0
-        b[dead] = 0.0
-        for buf in state.values():
-            buf[dead] = 0.0
-
-    hist_W = torch.full((epochs + 1, k_models, d), math.nan, dtype=dtype)
-    hist_b = torch.full((epochs + 1, k_models), math.nan, dtype=dtype)
-    hist_loss = torch.full((epochs + 1, k_models), math.nan, dtype=torch.float64)
-    hist_W[0] = W.detach()[:, :, 0]
-    hist_b[0] = b.detach()[:, 0]
-    alive = torch.ones(k_models, dtype=torch.bool)
-    diverged = torch.full((k_models,), -1, dtype=torch.int64)
-    limit = torch.full((k_models,), math.inf, dtype=torch.float64)
-
-    def check(e: int, values: torch.Tensor) -> None:
-        """Record state ``e``'s losses; freeze the models that blew up at it."""
-        nonlocal alive
-        hist_loss[e] = torch.where(alive, values, math.nan)
-        blown = alive & (~torch.isfinite(values) | (values > limit))
-        if bool(blown.any()):
-            diverged[blown] = e
-            alive = alive & ~blown
-            with torch.no_grad():
-                freeze(~alive)
-
-    for epoch in range(epochs):
-        # The notes' loop: epoch e's forward pass computes the loss of state e.
-        pred = torch.matmul(Xt, W) + b[:, None, :]  # (K, N, 1): every model at once
-        per_model = (pred - yt).pow(2).mean(dim=(1, 2))  # each model's MSE, (K,)
-        values = per_model.detach().to(torch.float64)
-        if epoch == 0:
-            limit = DIVERGENCE_FACTOR * torch.clamp(values, min=1e-30)
-            limit = torch.where(torch.isfinite(limit), limit, math.inf)
-        check(epoch, values)
-        if not bool(alive.any()):
-            break
-        per_model.sum().backward()  # one backward: ∂(Σ_k MSE_k)/∂W_k = ∂MSE_k/∂W_k
-        with torch.no_grad():
-            step("W", W, lr_w, epoch + 1)
-            step("b", b, lr_b, epoch + 1)
-            W.grad.zero_()
-            b.grad.zero_()
-            if bool(alive.all()):
-                hist_W[epoch + 1] = W[:, :, 0]
-                hist_b[epoch + 1] = b[:, 0]
-            else:  # the frozen models: reset to finite numbers, recorded as NaN
-                freeze(~alive)
-                hist_W[epoch + 1] = torch.where(alive[:, None], W[:, :, 0], math.nan)
-                hist_b[epoch + 1] = torch.where(alive, b[:, 0], math.nan)
-    else:
-        with torch.no_grad():
-            pred = torch.matmul(Xt, W) + b[:, None, :]
-            values = (pred - yt).pow(2).mean(dim=(1, 2)).to(torch.float64)
-        check(epochs, values)
-
-    loss = hist_loss.T.numpy().copy()
-    div = diverged.numpy().copy()
-    final = np.where(div >= 0, np.nan, loss[:, -1])
+    run = _batched_run(X_np, y_np, lr_np, (optimizer,) * lr_np.size, epochs=epochs, init=init,
+                       seed=seed, momentum=momentum, dtype=dtype)
+    final = np.where(run.diverged_epoch >= 0, np.nan, run.loss[:, -1])
     return SweepResult(
-        lrs=lr_np, loss=loss,
-        weights=hist_W.permute(1, 0, 2).numpy().copy(),
-        bias=hist_b.T.numpy().copy(),
-        diverged_epoch=div, final_loss=final, stable_lr=float(_stable_lr(X_np)),
-        optimizer=optimizer, epochs=epochs,
+        lrs=lr_np, loss=run.loss, weights=run.weights, bias=run.bias,
+        diverged_epoch=run.diverged_epoch, final_loss=final,
+        stable_lr=float(_stable_lr(X_np)), optimizer=optimizer, epochs=epochs,
     )
 
 
@@ -262,23 +302,19 @@ def optimizer_race(
 ) -> dict[str, RaceHistory]:
     """The notes' step, SGD with momentum and Adam from the same start on one feature.
 
-    Returns ``{"manual": …, "sgd": …, "adam": …}``, each a :class:`RaceHistory` padded with
-    NaN to ``epochs + 1`` states.
+    The three run side by side in one batched loop (each equals ``fit_gd`` with that
+    optimizer). Returns ``{"manual": …, "sgd": …, "adam": …}``, each a :class:`RaceHistory`
+    with ``epochs + 1`` states (NaN after a divergence).
     """
-    X_np, y_np = validate_xy(X1, y)
+    X_np, y_np, epochs, momentum = _check_common(X1, y, epochs, momentum)
     if X_np.shape[1] != 1:
         raise ValueError(f"the optimizer race needs one feature, got {X_np.shape[1]}")
-    out: dict[str, RaceHistory] = {}
-    for name in RACE_OPTIMIZERS:
-        r = fit_gd(X_np, y_np, lr=lr, epochs=epochs, optimizer=name, init=init, seed=seed,
-                   momentum=momentum)
-        path = np.full((int(epochs) + 1, 2), np.nan)
-        loss = np.full(int(epochs) + 1, np.nan)
-        m = len(r.loss)
-        path[:m, 0] = r.weights[:, 0, 0]
-        path[:m, 1] = r.bias[:, 0]
-        loss[:m] = r.loss
-        out[name] = RaceHistory(path=path, loss=loss,
-                                diverged_epoch=-1 if r.diverged_epoch is None
-                                else int(r.diverged_epoch))
-    return out
+    lr_np = _check_lrs([lr] * len(RACE_OPTIMIZERS))
+    run = _batched_run(X_np, y_np, lr_np, RACE_OPTIMIZERS, epochs=epochs, init=init,
+                       seed=seed, momentum=momentum, dtype=torch.float32)
+    return {
+        name: RaceHistory(
+            path=np.column_stack([run.weights[k, :, 0], run.bias[k]]).astype(np.float64),
+            loss=run.loss[k], diverged_epoch=int(run.diverged_epoch[k]))
+        for k, name in enumerate(RACE_OPTIMIZERS)
+    }

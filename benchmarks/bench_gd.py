@@ -1,0 +1,100 @@
+"""Per-epoch cost of gradient descent against the notes' reference loop, side by side.
+
+For each size: the notes' class (autograd, no_grad update) per epoch; `fit_gd` with autograd
+(the page's default for small data); `fit_gd` on the Gram fast path (AᵀA once, then O(D²)
+per epoch); mini-batches of 1024 per epoch; and the memory-bandwidth bound of one pass over X
+(bytes of X / measured read bandwidth on this machine, the same run). Medians of repeats with
+min–max. Run as `python -m benchmarks.bench_gd`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import statistics
+import time
+
+import numpy as np
+import torch
+
+from linreg_core.model import LinearRegression
+from linreg_core.training import fit_gd, gram_stats
+
+SIZES = [(100, 1, 2000, 5), (10_000, 10, 500, 5), (1_000_000, 100, 5, 3)]
+
+
+def _stats(xs: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)}
+
+
+def read_bandwidth(X: torch.Tensor, repeats: int = 5) -> float:
+    """Bytes per second of a full read of X (torch.sum), the best of a few."""
+    best = 0.0
+    for _ in range(repeats):
+        t = time.perf_counter()
+        float(X.sum())
+        best = max(best, X.numel() * X.element_size() / (time.perf_counter() - t))
+    return best
+
+
+def measure(n: int, d: int, epochs: int, repeats: int) -> dict:
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(n, d, generator=g)
+    y = X @ torch.randn(d, 1, generator=g) + 0.5
+    Xn, yn = X.numpy(), y.numpy()
+    lr = 0.1
+    rows: dict[str, list[float]] = {"reference": [], "fit_gd autograd": [], "fit_gd gram": [],
+                                    "gram AᵀA once (s)": [], "mini-batch 1024": []}
+    for _ in range(repeats):
+        m = LinearRegression(d, 1, lr=lr, generator=torch.Generator().manual_seed(1))
+        t = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):
+            m.train(X, y, epochs)
+        rows["reference"].append((time.perf_counter() - t) / epochs)
+        t = time.perf_counter()
+        fit_gd(Xn, yn, lr=lr, epochs=epochs)
+        rows["fit_gd autograd"].append((time.perf_counter() - t) / epochs)
+        t = time.perf_counter()
+        gs = gram_stats(Xn, yn)
+        rows["gram AᵀA once (s)"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        fit_gd(Xn, yn, lr=lr, epochs=max(epochs, 200), gradient="gram", gram=gs)
+        rows["fit_gd gram"].append((time.perf_counter() - t) / max(epochs, 200))
+        mb_epochs = max(1, min(epochs, 3))
+        t = time.perf_counter()
+        fit_gd(Xn, yn, lr=0.01, epochs=mb_epochs, batch_size=1024)
+        rows["mini-batch 1024"].append((time.perf_counter() - t) / mb_epochs)
+    bw = read_bandwidth(X)
+    bound = X.numel() * X.element_size() / bw
+    out = {k: _stats(v) for k, v in rows.items()}
+    out["bandwidth_GBps"] = bw / 1e9
+    out["one_pass_bound_s"] = bound
+    ref, gram = out["reference"]["median"], out["fit_gd gram"]["median"]
+    once = out["gram AᵀA once (s)"]["median"]
+    out["speedup_1000_epochs_gram_vs_reference"] = 1000 * ref / (once + 1000 * gram)
+    out["minibatch_vs_bound"] = out["mini-batch 1024"]["median"] / bound
+    return out
+
+
+def main() -> dict:
+    torch.set_num_threads(2)
+    results = {}
+    print("\nGradient descent per epoch (medians; min–max)")
+    for n, d, epochs, repeats in SIZES:
+        r = measure(n, d, epochs, repeats)
+        results[f"{n}x{d}"] = r
+        print(f"  N={n:,} D={d}: read bandwidth {r['bandwidth_GBps']:.1f} GB/s, one pass over X "
+              f"{r['one_pass_bound_s'] * 1e3:.3f} ms")
+        for k in ("reference", "fit_gd autograd", "fit_gd gram", "mini-batch 1024"):
+            s = r[k]
+            print(f"    {k:18s} {s['median'] * 1e3:9.3f} ms/epoch "
+                  f"({s['min'] * 1e3:.3f}–{s['max'] * 1e3:.3f})")
+        print(f"    AᵀA once {r['gram AᵀA once (s)']['median']:.3f} s; 1000 epochs full batch: "
+              f"{r['speedup_1000_epochs_gram_vs_reference']:.1f}x the reference; mini-batch "
+              f"epoch = {r['minibatch_vs_bound']:.1f}x the one-pass bound")
+    return results
+
+
+if __name__ == "__main__":
+    np.set_printoptions(precision=4)
+    main()
