@@ -406,9 +406,12 @@ def fit_gd(
                     update()
                 else:
                     order = torch.randperm(n, generator=gen)
+                    # One shuffled copy per epoch, then contiguous slices: a sequential read
+                    # per batch instead of a scattered gather (the same batches, in order).
+                    Xp, yp = Xt[order], yt[order]
                     for start in range(0, n, int(batch_size)):
-                        idx = order[start:start + int(batch_size)]
-                        loss = objective(Xt[idx], yt[idx])
+                        stop = start + int(batch_size)
+                        loss = objective(Xp[start:stop], yp[start:stop])
                         loss.backward()
                         update()
                 with torch.no_grad():
