@@ -22,10 +22,10 @@ if PRESENT:  # presenter mode: large type for a projector (our own constant CSS)
     st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
 
 pages = [
-    st.Page("pages/gradient_descent.py", title="Gradient descent", icon="📉",
+    st.Page("pages/gradient_descent.py", title="Gradient descent", icon=":material/trending_down:",
             url_path="gradient-descent", default=True),
-    st.Page("pages/regularization.py", title="Regularization paths", icon="🪢",
+    st.Page("pages/regularization.py", title="Regularization paths", icon=":material/tune:",
             url_path="regularization"),
-    st.Page("pages/classroom.py", title="In class", icon="🎓", url_path="classroom"),
+    st.Page("pages/classroom.py", title="In class", icon=":material/school:", url_path="classroom"),
 ]
-st.navigation(pages).run()
+st.navigation(pages, position="top").run()

@@ -11,7 +11,7 @@ st.markdown("### In class")
 st.markdown(
     """
 **Before the lecture.** Open a page, set the scene (data, learning rate, epochs…), press
-**🔗 Share** at the top right and copy the link: it holds every setting, so everyone who opens
+**Share** at the top right and copy the link: it holds every setting, so everyone who opens
 it sees the same data and the same animation. Identical scenes are computed once on the server
 and shared, so a whole class opening one link at once is cheap.
 

@@ -203,7 +203,7 @@ def stability(scene: GDScene, s: GDSettings) -> None:
             f"full-batch gradient descent here, 2/λmax = {bound:.4g}. Each step overshoots "
             f"the minimum by more than it corrects. Try η below {bound:.3g}"
             + ("" if s.standardize else ", or standardize the features") + ".",
-            icon="💥")
+            icon=":material/warning:")
     elif s.optimizer == "manual" and s.batch == "full":
         where = "below" if s.lr < bound else "above"
         st.caption(f"η = {s.lr:g} is {where} the stability bound 2/λmax = {bound:.4g} "

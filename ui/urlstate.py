@@ -38,7 +38,7 @@ def show_notices(prefix: str) -> None:
     notices = st.session_state.get(prefix + "url_notices") or []
     if notices:
         st.warning("Some settings in this link could not be used: "
-                   + " ".join(plain(n) for n in notices), icon="🔗")
+                   + " ".join(plain(n) for n in notices), icon=":material/link:")
 
 
 def write(specs: dict[str, Spec], values: dict[str, Any], prefix: str,
