@@ -26,6 +26,8 @@ pages = [
             url_path="gradient-descent", default=True),
     st.Page("pages/regularization.py", title="Regularization paths", icon=":material/tune:",
             url_path="regularization"),
+    st.Page("pages/lr_lab.py", title="Learning-rate lab", icon=":material/science:",
+            url_path="lr-lab"),
     st.Page("pages/classroom.py", title="In class", icon=":material/school:", url_path="classroom"),
 ]
 st.navigation(pages, position="top").run()

@@ -25,8 +25,8 @@ from linreg_core.figures import (
     _controls,
     _pad,
     _round,
-    sample_frames,
     safe,
+    sample_frames,
     typed_arrays,
 )
 from linreg_core.lab import RaceHistory, SweepResult
@@ -36,7 +36,7 @@ LR_COLORSCALE = [[0.0, "#0d0887"], [0.14, "#5302a3"], [0.28, "#8b0aa5"], [0.42, 
                  [0.57, "#db5c68"], [0.71, "#f48849"], [0.85, "#febd2a"], [1.0, "#f0f921"]]
 LR_COLOR_SPAN = (0.05, 0.85)  # the part of the scale used for learning rates
 DIVERGED = "#d62728"
-BOUND = "#555555"
+BOUND = "#8c8c8c"  # mid-grey: visible on light and dark themes
 RACE_COLORS = {"manual": "#E45756", "sgd": "#9467BD", "adam": "#F58518"}
 RACE_LABELS = {"manual": "Plain GD (the notes' step)", "sgd": "SGD, momentum 0.9",
                "adam": "Adam"}
@@ -90,6 +90,14 @@ def _title(text: str, x: float, y: float = 1.0) -> dict[str, Any]:
     return {"text": f"<b>{text}</b>", "x": x, "y": y, "xref": "paper", "yref": "paper",
             "xanchor": "left", "yanchor": "bottom", "showarrow": False,
             "font": {"size": FONT_SIZE + 1}}
+
+
+def _log_ticks(axis_range: list[float]) -> dict[str, Any]:
+    """Fewer labels on a log axis: decades only if it spans two or more, else 1, 2, 5."""
+    span = axis_range[1] - axis_range[0]
+    if span >= 2:
+        return {"dtick": 2 if span > 8 else 1}
+    return {"dtick": "D2"} if span >= 0.7 else {}
 
 
 def _none_if_bad(v: float) -> float | None:
@@ -215,7 +223,8 @@ def sweep_figure(
     yaxis2: dict[str, Any] = {"domain": [0, 0.92], "anchor": "x2",
                               "title": {"text": "loss (MSE" + (", log)" if log_loss else ")")}}
     if log_loss:
-        yaxis2.update(type="log", range=_pad(math.log10(r_lo), math.log10(start * 10), 0.04))
+        r_range = _pad(math.log10(r_lo), math.log10(start * 10), 0.04)
+        yaxis2.update(type="log", range=r_range, **_log_ticks(r_range))
     else:
         yaxis2.update(range=[0, start * 1.15])
     n_div = int(div.sum())
@@ -225,9 +234,10 @@ def sweep_figure(
         "legend": {"orientation": "h", "x": 0.0, "y": 1.07, "yanchor": "bottom",
                    "font": {"size": FONT_SIZE - 1}},
         "xaxis": {"domain": L, "anchor": "y", "type": "log", "range": x_range,
-                  "title": {"text": "learning rate η (log)"}},
+                  "title": {"text": "learning rate η (log)"}, **_log_ticks(x_range)},
         "yaxis": {"domain": [0, 0.92], "anchor": "x", "type": "log", "range": y_range,
-                  "title": {"text": f"loss after {sweep.epochs} epochs (log)"}},
+                  "title": {"text": f"loss after {sweep.epochs} epochs (log)"},
+                  **_log_ticks(y_range)},
         "xaxis2": {"domain": R, "anchor": "y2", "title": {"text": "epoch"},
                    "range": _pad(0, max(loss.shape[1] - 1, 1), 0.02)},
         "yaxis2": yaxis2,
@@ -245,8 +255,7 @@ def sweep_figure(
                 "text": f"2/λmax = {bound:.3g}", "x": math.log10(bound), "xref": "x",
                 "y": 0.0, "yref": "y domain", "yanchor": "bottom",
                 "xanchor": "right" if left_side else "left", "xshift": -4 if left_side else 4,
-                "showarrow": False, "font": {"size": FONT_SIZE - 1, "color": BOUND},
-                "bgcolor": "rgba(255,255,255,0.7)"})
+                "showarrow": False, "font": {"size": FONT_SIZE - 1}})
     return {"data": typed_arrays(traces), "layout": typed_arrays(layout), "frames": []}
 
 
@@ -307,9 +316,9 @@ def race_figure(
         p = race[o].path[: lasts[o] + 1]
         traces.append({"type": "scatter", "mode": "lines", "x": p[:, 0], "y": p[:, 1],
                        "xaxis": "x", "yaxis": "y", "name": f"{o} path", "showlegend": False,
-                       "line": {"color": RACE_COLORS.get(o, "#333"), "width": 1.2,
+                       "line": {"color": RACE_COLORS.get(o, "#333"), "width": 1,
                                 "dash": "dot"},
-                       "opacity": 0.75, "hoverinfo": "skip"})
+                       "opacity": 0.6, "hoverinfo": "skip"})
     traces.append({"type": "scatter", "mode": "markers", "x": [wo], "y": [bo],
                    "xaxis": "x", "yaxis": "y", "name": "least squares", "showlegend": False,
                    "marker": {"symbol": "star", "size": 17, "color": OPTIMUM,
@@ -370,10 +379,11 @@ def race_figure(
     start_loss = float(np.nanmax(stack[:, 0])) if np.isfinite(stack[:, 0]).any() else 1.0
     r_lo = min(float(finite_all.min()) if finite_all.size else cf.loss, max(cf.loss, 1e-300))
     r_lo = max(r_lo, start_loss * 1e-12)
+    r_range = _pad(math.log10(r_lo), math.log10(start_loss * 10), 0.04)
     L, R = [0.0, 0.47], [0.59, 1.0]
     lr_text = f" (η = {lr:.3g})" if lr is not None else ""
     layout: dict[str, Any] = {
-        "height": height, "margin": {"l": 64, "r": 16, "t": 64, "b": 128},
+        "height": height, "margin": {"l": 64, "r": 16, "t": 64, "b": 140},
         "font": {"size": FONT_SIZE}, "hovermode": "closest",
         "legend": {"orientation": "h", "x": 0.0, "y": 1.08, "yanchor": "bottom",
                    "font": {"size": FONT_SIZE - 1}},
@@ -384,8 +394,8 @@ def race_figure(
         "xaxis2": {"domain": R, "anchor": "y2", "title": {"text": "epoch"},
                    "range": _pad(0, max(n_states - 1, 1), 0.02)},
         "yaxis2": {"domain": [0, 0.94], "anchor": "x2", "type": "log",
-                   "title": {"text": "loss (MSE, log)"},
-                   "range": _pad(math.log10(r_lo), math.log10(start_loss * 10), 0.04)},
+                   "title": {"text": "loss (MSE, log)"}, "range": r_range,
+                   **_log_ticks(r_range)},
         "annotations": [_title("Paths on the loss surface over (w, b)" + lr_text, 0.0, 0.95),
                         _title("Loss per epoch", R[0], 0.95)],
     }
@@ -401,5 +411,9 @@ def race_figure(
         return {"name": str(int(idx[pos])), "traces": animated, "data": data}
 
     frames = [frame(p) for p in range(len(idx))]
-    layout.update(_controls([f["name"] for f in frames], [f["name"] for f in frames], start))
+    controls = _controls([f["name"] for f in frames], [f["name"] for f in frames], start)
+    controls["updatemenus"][0]["y"] = -0.21  # below the axis titles of this shorter figure
+    controls["sliders"][0]["y"] = -0.18
+    controls["sliders"][0]["x"], controls["sliders"][0]["len"] = 0.45, 0.55
+    layout.update(controls)
     return {"data": typed_arrays(traces), "layout": typed_arrays(layout), "frames": frames}

@@ -160,6 +160,13 @@ def _batched_run(
             out = torch.where(mask, new_value(kind, name, p, lr, t), out)
         p.copy_(out)
 
+    def predict(W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """``X @ W + b`` of every model at once: (N, D) broadcast against (K, D, 1) is a
+        batched matrix product, (K, N, 1). (One GEMM ``X·[w_1 … w_K]`` is ~3× faster for
+        large K·N·D, but its summation order differs from ``fit_gd``'s matrix-vector product
+        and the losses then agree only to float32 noise, ~1e-5 near the optimum.)"""
+        return torch.matmul(Xt, W) + b[:, None, :]
+
     def freeze(dead: torch.Tensor) -> None:
         """Reset the frozen models to finite numbers, so nothing non-finite ever flows."""
         W[dead] = 0.0
@@ -191,7 +198,7 @@ def _batched_run(
 
     for epoch in range(epochs):
         # The notes' loop: epoch e's forward pass computes the loss of state e.
-        pred = torch.matmul(Xt, W) + b[:, None, :]  # X @ W + b: (K, N, 1), every model at once
+        pred = predict(W, b)
         per_model = (pred - yt).pow(2).mean(dim=(1, 2))  # each model's own MSE, (K,)
         values = per_model.detach().to(torch.float64)
         if epoch == 0:
@@ -215,7 +222,7 @@ def _batched_run(
                 hist_b[epoch + 1] = torch.where(alive, b[:, 0], math.nan)
     else:
         with torch.no_grad():
-            pred = torch.matmul(Xt, W) + b[:, None, :]
+            pred = predict(W, b)
             values = (pred - yt).pow(2).mean(dim=(1, 2)).to(torch.float64)
         check(epochs, values)
 
@@ -318,3 +325,69 @@ def optimizer_race(
             loss=run.loss[k], diverged_epoch=int(run.diverged_epoch[k]))
         for k, name in enumerate(RACE_OPTIMIZERS)
     }
+
+
+# ----------------------------------------------------------------------------- page scenes
+
+LAB_DATASETS = ("seed", "line", "outliers", "seed3", "diabetes")
+
+
+@dataclass(frozen=True)
+class LabSettings:
+    """One learning-rate-lab scene; hashable, so it can key a cache."""
+
+    dataset: str = "seed"
+    feature: str = "bmi"
+    seed: int = 0
+    standardize: bool = False
+    k: int = 25
+    lr_min: float = 1e-3
+    lr_max: float = 2.0
+    epochs: int = 100
+    optimizer: str = "manual"
+    momentum: float = 0.9
+
+
+@dataclass
+class LabScene:
+    settings: LabSettings
+    X: np.ndarray  # as trained on (standardized if asked)
+    y: np.ndarray
+    feature_names: list[str]
+    target_name: str
+    description: str
+    init: Any
+    init_note: str
+    optimum_loss: float
+    lambda_max: float
+    sweep: SweepResult | None = None
+
+
+def lab_data(s: LabSettings) -> LabScene:
+    """The data of a scene as the gradient-descent page loads them, with the same start."""
+    from linreg_core import data
+    from linreg_core.analysis import closed_form, hessian_max_eig
+    from linreg_core.scene import load_dataset
+    from linreg_core.settings import GDSettings
+
+    if s.dataset not in LAB_DATASETS:
+        raise ValueError(f"unknown dataset {s.dataset!r}; choose one of {LAB_DATASETS}")
+    ds = load_dataset(GDSettings(dataset=s.dataset, seed=int(s.seed), feature=s.feature))
+    X = data.standardize(ds.X)[0] if s.standardize else np.asarray(ds.X, dtype=np.float64)
+    if ds.notes_init is not None and not s.standardize:
+        init, note = (ds.notes_init, 0.0), "W₀ as the notes draw it, b₀ = 0"
+    else:
+        init, note = "random", f"W₀ ~ N(0, 1) (seed {s.seed}), b₀ = 0"
+    return LabScene(settings=s, X=X, y=ds.y, feature_names=list(ds.feature_names),
+                    target_name=ds.target_name, description=ds.description, init=init,
+                    init_note=note, optimum_loss=float(closed_form(X, ds.y).loss),
+                    lambda_max=float(hessian_max_eig(X)))
+
+
+def build_lab_scene(s: LabSettings) -> LabScene:
+    """Load the data and run the sweep of ``s.k`` log-spaced rates from ``lr_min`` to ``lr_max``."""
+    scene = lab_data(s)
+    scene.sweep = lr_sweep(scene.X, scene.y, log_rates(s.lr_min, s.lr_max, s.k),
+                           epochs=s.epochs, init=scene.init, seed=s.seed,
+                           optimizer=s.optimizer, momentum=s.momentum)
+    return scene

@@ -1,0 +1,84 @@
+"""The learning-rate lab: one vectorized sweep of K rates against a Python loop of ``fit_gd``.
+
+Both train the same K models on the same data for the same epochs (same iterates: the tests
+check every model against ``fit_gd``). Times are medians over repeats with [min–max]; the two
+contenders are run interleaved, in alternating order, so background load hits them alike.
+Run as ``.venv/bin/python benchmarks/bench_lab.py [--repeats 3]`` (one thread, as the app).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from linreg_core import data  # noqa: E402
+from linreg_core.lab import log_rates, lr_sweep  # noqa: E402
+from linreg_core.training import fit_gd  # noqa: E402
+
+CASES = [  # (label, dataset, K, epochs, optimizer)
+    ("notes' example, K=25, 100 epochs, manual", "seed", 25, 100, "manual"),
+    ("notes' example, K=25, 100 epochs, sgd", "seed", 25, 100, "sgd"),
+    ("notes' example, K=25, 100 epochs, adam", "seed", 25, 100, "adam"),
+    ("diabetes 10 features, K=50, 300 epochs, manual", "diabetes", 50, 300, "manual"),
+]
+
+
+def _load(name: str):
+    ds = data.seed_example() if name == "seed" else data.diabetes()
+    return ds.X, ds.y
+
+
+def _summary(xs: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "n": len(xs)}
+
+
+def main(repeats: int = 3) -> dict:
+    torch.set_num_threads(1)
+    results = {}
+    print(f"{'case':50s} {'vectorized':>20s} {'loop of fit_gd':>22s} {'ratio':>7s}")
+    for label, name, k, epochs, opt in CASES:
+        X, y = _load(name)
+        lrs = log_rates(1e-3, 2.0, k)
+
+        def vectorized(X=X, y=y, lrs=lrs, epochs=epochs, opt=opt):
+            lr_sweep(X, y, lrs, epochs=epochs, optimizer=opt)
+
+        def loop(X=X, y=y, lrs=lrs, epochs=epochs, opt=opt):
+            for lr in lrs:
+                fit_gd(X, y, lr=float(lr), epochs=epochs, optimizer=opt)
+
+        vectorized()  # warm-up (imports, first-call costs) for both
+        loop()
+        times: dict[str, list[float]] = {"vectorized": [], "loop": []}
+        for r in range(repeats):
+            order = [("vectorized", vectorized), ("loop", loop)]
+            for key, fn in (order if r % 2 == 0 else order[::-1]):
+                t0 = time.perf_counter()
+                fn()
+                times[key].append(time.perf_counter() - t0)
+        v, lp = _summary(times["vectorized"]), _summary(times["loop"])
+        ratio = lp["median"] / v["median"]
+        results[label] = {"vectorized_s": v, "loop_s": lp, "ratio": ratio}
+        print(f"{label:50s} {v['median']*1e3:8.1f} ms [{v['min']*1e3:.0f}–{v['max']*1e3:.0f}]"
+              f" {lp['median']*1e3:9.1f} ms [{lp['min']*1e3:.0f}–{lp['max']*1e3:.0f}]"
+              f" {ratio:6.1f}×")
+    ratios = [r["ratio"] for r in results.values()]
+    print(f"vectorized sweep is {min(ratios):.1f}–{max(ratios):.1f}× faster "
+          f"(median {float(np.median(ratios)):.1f}×)")
+    return results
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    main(parser.parse_args().repeats)
