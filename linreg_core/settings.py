@@ -60,6 +60,19 @@ REG_SPECS: dict[str, Spec] = {s.key: s for s in [
     Spec("gd", False, "Overlay gradient descent"),
 ]}
 
+LAB_SPECS: dict[str, Spec] = {s.key: s for s in [
+    Spec("dataset", "seed", "Dataset", options=("seed", "line", "outliers", "seed3", "diabetes")),
+    Spec("feature", "bmi", "Diabetes feature", options=GD_SPECS["feature"].options),
+    Spec("seed", 0, "Seed", 0, 2**31 - 1),
+    Spec("standardize", False, "Standardize features"),
+    Spec("k", 25, "Number of learning rates", 2, 50),
+    Spec("lr_min", 0.001, "Smallest learning rate", 1e-4, 10.0),
+    Spec("lr_max", 2.0, "Largest learning rate", 1e-4, 10.0),
+    Spec("epochs", 100, "Epochs", 1, 2000),
+    Spec("optimizer", "manual", "Optimizer", options=("manual", "sgd", "adam")),
+    Spec("momentum", 0.9, "Momentum", 0.0, 0.99),
+]}
+
 DATASET_LABELS = {
     "seed": "The notes' example (y = 2x + 3)",
     "line": "A custom line",

@@ -24,6 +24,7 @@ from linreg_core.settings import (
     Spec,
     decode,
 )
+from ui.exports import export_block
 from ui.share import presenter, share_block
 from ui.text import plain
 from ui.upload import Upload, csv_block, preview
@@ -335,6 +336,7 @@ def main() -> None:
     c3.slider("Epoch to inspect: the chart starts here and the math below shows it", 0,
               max(last, 1), key=K + "inspect", disabled=last == 0)
     readouts(scene)
+    export_block(scene, settings)
     carry = {"dataset": "diabetes"} if settings.dataset == "diabetes" else {}
     if settings.seed:
         carry["seed"] = str(settings.seed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -25,10 +26,13 @@ from linreg_core.lab import optimizer_race as race_run  # noqa: E402
 from linreg_core.settings import (  # noqa: E402
     DATASET_LABELS,
     GD_SPECS,
+    LAB_SPECS,
     LR_GRID,
     OPTIMIZER_LABELS,
 )
+from ui.share import share_block  # noqa: E402
 from ui.text import plain  # noqa: E402
+from ui.urlstate import restore, show_notices, write  # noqa: E402
 
 K = "lab_"  # widget keys are namespaced per page
 CONFIG = {"displaylogo": False, "responsive": True}
@@ -77,8 +81,16 @@ def race_for(scene: LabScene, lr: float) -> dict:
     return _cached(("race", data_key, float(lr)), compute)
 
 
+def _nearest(v: float) -> float:
+    return min(LR_GRID, key=lambda g: abs(math.log10(g) - math.log10(max(float(v), 1e-12))))
+
+
 def sidebar() -> LabSettings:
     ss = st.session_state
+    restore(LAB_SPECS, K)
+    if ss.pop(K + "url_restored_now", False):  # a link: its range becomes the slider's start
+        ss[K + "range_start"] = (_nearest(ss[K + "lr_min"]), _nearest(ss[K + "lr_max"]))
+        ss.pop(K + "range", None)
     for key, value in DEFAULTS.items():
         if key != "range":  # a range slider is made by its tuple value=, below
             ss.setdefault(K + key, value)
@@ -98,7 +110,8 @@ def sidebar() -> LabSettings:
         st.header("Sweep")
         st.slider("Number of learning rates K", 2, MAX_MODELS, key=K + "k")
         st.select_slider("Learning-rate range (log scale)", LR_GRID, key=K + "range",
-                         value=DEFAULTS["range"], format_func=lambda v: f"{v:g}",
+                         value=ss.get(K + "range_start", DEFAULTS["range"]),
+                         format_func=lambda v: f"{v:g}",
                          help="K rates evenly spaced on a log scale between the two ends.")
         st.slider("Epochs", 1, 2000, key=K + "epochs")
         optimizer = st.selectbox("Optimizer", ("manual", "sgd", "adam"), key=K + "optimizer",
@@ -174,7 +187,12 @@ def main() -> None:
     st.set_page_config(layout="wide")
     st.markdown(COMPACT_CSS, unsafe_allow_html=True)  # our own constant CSS, no user text
     settings = sidebar()
-    st.markdown("### Learning-rate lab")
+    head, share = st.columns([5, 1], vertical_alignment="bottom")
+    head.markdown("### Learning-rate lab")
+    params = write(LAB_SPECS, {k: getattr(settings, k) for k in LAB_SPECS}, K)
+    with share:
+        share_block(params, "lr-lab")
+    show_notices(K)
     explain()
     if not settings.lr_max > settings.lr_min:
         st.error("The learning-rate range is empty: drag the right end of the range above the "

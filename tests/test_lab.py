@@ -277,3 +277,20 @@ def test_page_empty_range_is_a_message():
     assert not at.exception
     assert at.error
     assert "range is empty" in at.error[0].value
+
+
+def test_lab_link_restores_the_sweep():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
+                           default_timeout=120)
+    at.run()
+    at.switch_page("pages/lr_lab.py")
+    at.query_params.update({"k": "7", "lr_min": "0.01", "lr_max": "1", "epochs": "40",
+                            "optimizer": "adam", "k2": "x"})
+    at.run()
+    assert not at.exception
+    assert at.slider(key="lab_k").value == 7
+    assert at.select_slider(key="lab_range").value == (0.01, 1.0)
+    assert at.selectbox(key="lab_optimizer").value == "adam"
+    assert any("k2" in w.value for w in at.warning)
