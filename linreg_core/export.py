@@ -60,13 +60,15 @@ def html_export(figure: dict[str, Any], title: str) -> str:
 
     page = pio.to_html(
         figure, include_plotlyjs=True, full_html=True, auto_play=False, include_mathjax=False,
-        validate=False, config={"displaylogo": False, "responsive": True},
+        validate=False, config={"displaylogo": False, "responsive": True,
+                                # an offline page: no "Share chart..." upload button
+                                "modeBarButtonsToRemove": ["sendChartToCloud"]},
         default_width="100%", default_height=f"{figure.get('layout', {}).get('height', 640)}px",
     )
     safe_title = html.escape(str(title), quote=True)
     head = (f"<title>{safe_title}</title>\n<style>body{{margin:16px;font-family:sans-serif}}"
             f"h1{{font-size:20px;margin:0 0 8px 0}}</style>\n")
-    page = page.replace("<head>", "<head>\n" + head, 1)
+    page = page.replace("</head>", head + "</head>", 1)
     return page.replace("<body>", f"<body>\n<h1>{safe_title}</h1>", 1)
 
 
@@ -82,6 +84,42 @@ def _gif_frames(loss: np.ndarray, max_frames: int) -> np.ndarray:
     return np.unique(np.concatenate([idx, even]))
 
 
+def _shared_palette_writer_class() -> type:
+    from matplotlib.animation import PillowWriter
+    from PIL import Image
+
+    class SharedPaletteWriter(PillowWriter):
+        """``PillowWriter`` whose frames share the first frame's palette.
+
+        The stock writer leaves Pillow to quantize every frame on its own (~35 ms a frame);
+        here the first frame's 256 colours serve them all (every colour of the animation is in
+        the first frame already), which is ~30× faster and makes a smaller file.
+        """
+
+        def setup(self, fig, outfile, dpi=None):
+            super().setup(fig, outfile, dpi=dpi)
+            self._paletted: list[Image.Image] = []
+
+        def grab_frame(self, **savefig_kwargs):
+            buf = io.BytesIO()
+            self.fig.savefig(buf, **{**savefig_kwargs, "format": "rgba", "dpi": self.dpi})
+            rgb = Image.frombuffer("RGBA", self.frame_size, buf.getbuffer(), "raw", "RGBA",
+                                   0, 1).convert("RGB")
+            if not self._paletted:
+                self._paletted.append(rgb.quantize(colors=256,
+                                                   method=Image.Quantize.MEDIANCUT))
+            else:
+                self._paletted.append(rgb.quantize(palette=self._paletted[0],
+                                                   dither=Image.Dither.NONE))
+
+        def finish(self):
+            first, *rest = self._paletted
+            first.save(self.outfile, save_all=True, append_images=rest,
+                       duration=int(1000 / self.fps), loop=0)
+
+    return SharedPaletteWriter
+
+
 def gif_export(
     scene: Any = None,
     *,
@@ -91,6 +129,7 @@ def gif_export(
     feature_names: list[str] | None = None,
     target_name: str | None = None,
     log_loss: bool | None = None,
+    optimum: Any = None,
     title: str | None = None,
     max_frames: int = 60,
     fps: int = 12,
@@ -99,12 +138,12 @@ def gif_export(
     """An animated GIF of a run, drawn by matplotlib (Agg) and ``PillowWriter``.
 
     Pass a :class:`~linreg_core.scene.GDScene`, or its parts ``X`` (the features as trained
-    on), ``y`` and ``result``. One feature: the data with the fitted line of each frame's
-    epoch; several features: predicted against actual. Beside it, the loss curve with a
+    on), ``y`` and ``result`` (``optimum``, a ``ClosedForm``, adds the least-squares line).
+    One feature: the data with the fitted line of each frame's epoch; several features:
+    predicted against actual. Beside it, the loss curve with a
     marker at the frame's epoch. At most about ``max_frames`` epochs are drawn (sampled as the
     figure samples them, denser early), at least ten when the run has ten states.
     """
-    from matplotlib.animation import PillowWriter
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -115,6 +154,7 @@ def gif_export(
         feature_names = feature_names or scene.dataset.feature_names
         target_name = target_name or scene.dataset.target_name
         log_loss = scene.settings.log_loss if log_loss is None else log_loss
+        optimum = scene.optimum if optimum is None else optimum
     if X is None or y is None or result is None:
         raise ValueError("gif_export needs a scene or X, y and result")
     if fps < 1:
@@ -143,6 +183,9 @@ def gif_export(
         x = X[:, 0]
         ax.scatter(x[rows], y1[rows], s=12, color=DATA, alpha=0.7, label="data")
         xr = np.array([x.min(), x.max()])
+        if optimum is not None:
+            wo, bo = float(optimum.weights[0, 0]), float(optimum.bias[0])
+            ax.plot(xr, wo * xr + bo, color=OPTIMUM, ls="--", lw=1.5, label="least squares")
         (fit_line,) = ax.plot(xr, W[idx[0], 0] * xr + b[idx[0]], color=FIT, lw=2.5,
                               label="gradient descent")
         model_artist: Any = fit_line
@@ -188,22 +231,27 @@ def gif_export(
     # the moving artists to be drawn per frame: a full matplotlib draw per frame (tick labels,
     # layout) costs ~0.2 s, this ~0.02 s.
     moving = [model_artist, marker, heading]
+    heading.set_text(f"{prefix}Epoch {len(loss) - 1}   loss 0.0000e+00")  # a widest text
+    fig.draw_without_rendering()  # the constrained layout, with room for the heading
+    # Freeze the positions it found (None, not "none": a placeholder engine would make every
+    # savefig draw twice).
+    fig.set_layout_engine(None)
     for artist in moving:
         artist.set_visible(False)
     fig.canvas.draw()
     background = np.asarray(fig.canvas.buffer_rgba()).copy()
-    fig.set_layout_engine("none")  # freeze the positions found by the constrained layout
     for a in (ax, ax_loss):
         for child in a.get_children():
             if child not in moving:
                 child.set_visible(False)
         a.set_axis_off()
     fig.patch.set_visible(False)
-    fig.figimage(background, xo=0, yo=0, origin="upper", zorder=-10)
+    fig.figimage(background, xo=0, yo=0, origin="upper", zorder=-10, interpolation="nearest",
+                 resample=False)
     for artist in moving:
         artist.set_visible(True)
 
-    writer = PillowWriter(fps=int(fps))
+    writer = _shared_palette_writer_class()(fps=int(fps))
     with tempfile.TemporaryDirectory(prefix="linreg-gif-") as tmp:
         path = os.path.join(tmp, "run.gif")
         with writer.saving(fig, path, dpi):

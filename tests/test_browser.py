@@ -157,3 +157,20 @@ def test_a_link_with_nonsense_shows_a_notice_and_no_exception(page, app_url):
     assert "lr=banana" in text
     assert "<b>x</b>" in text  # shown as text, not markup
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_export_buttons_download_the_run(page, app_url, tmp_path):
+    _open(page, app_url)
+    page.get_by_text("Export this run").click()
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="History (CSV)").click()
+    path = tmp_path / "history.csv"
+    info.value.save_as(path)
+    lines = path.read_text().splitlines()
+    assert lines[0].startswith("epoch,loss,")
+    assert len(lines) == 102  # header + epochs 0..100
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="Python script").click()
+    script = tmp_path / "run.py"
+    info.value.save_as(script)
+    assert "loss.backward()" in script.read_text()
