@@ -243,3 +243,16 @@ def test_every_lesson_scene_opens_cleanly(index):
     if index == 0:  # a learning rate too large
         assert at.error
         assert "diverged" in at.error[0].value
+
+
+def test_moving_between_pages_keeps_dataset_and_seed():
+    at = _app()
+    at.selectbox(key="gd_dataset").set_value("line").run()
+    at.number_input(key="gd_seed").set_value(11).run()
+    at.switch_page("pages/lr_lab.py").run()
+    assert not at.exception
+    assert at.selectbox(key="lab_dataset").value == "line"
+    assert at.number_input(key="lab_seed").value == 11
+    at.switch_page("pages/regularization.py").run()  # no "line" data there: its default
+    assert at.selectbox(key="rp_dataset").value == "diabetes"
+    assert not at.exception

@@ -14,6 +14,9 @@ import streamlit as st
 from linreg_core.settings import Spec, decode_params, encode_params
 from ui.text import plain
 
+SHARED = "shared_settings"
+SHARED_KEYS = ("dataset", "seed")  # what moving between pages keeps (where the page has it)
+
 
 def restore(specs: dict[str, Spec], prefix: str, extra: tuple[str, ...] = ()) -> None:
     """Load the URL's settings into session state when the URL came from outside.
@@ -28,6 +31,11 @@ def restore(specs: dict[str, Spec], prefix: str, extra: tuple[str, ...] = ()) ->
         return
     st.session_state[flag] = True
     values, notices = decode_params(specs, params, extra)
+    if not params:  # arriving by the navigation: keep what the pages share
+        for key, value in st.session_state.get(SHARED, {}).items():
+            spec = specs.get(key)
+            if spec is not None and (not spec.options or value in spec.options):
+                values.setdefault(key, value)
     for key, spec in specs.items():  # a link is the whole scene: absent keys are defaults
         st.session_state[prefix + key] = values.get(key, spec.default)
     st.session_state[prefix + "url_notices"] = notices
@@ -45,6 +53,7 @@ def write(specs: dict[str, Spec], values: dict[str, Any], prefix: str,
           extra: dict[str, str] | None = None) -> dict[str, str]:
     """Put the scene's non-default settings, ``extra`` ones and the reserved keys (present,
     lock) in the URL; remember them, so the next run knows the URL is its own."""
+    st.session_state[SHARED] = {k: values[k] for k in SHARED_KEYS if k in values}
     params = {**encode_params(specs, values), **(extra or {}), **reserved()}
     current = {k: st.query_params.get(k) for k in st.query_params}
     if current != params:
