@@ -18,7 +18,7 @@ $(VENV)/.req-dev: $(VENV)/.req-app requirements-dev.txt
 run: $(VENV)/.req-app
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
-# Debian's chromium for the browser tests (never `playwright install`: its host is unreachable).
+# Debian's chromium for the browser tests (Playwright's own browser download is unreachable here).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
