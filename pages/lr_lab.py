@@ -17,7 +17,6 @@ from linreg_core.figures import PrebuiltFigure  # noqa: E402
 from linreg_core.figures_lab import race_figure, sweep_figure  # noqa: E402
 from linreg_core.lab import (  # noqa: E402
     LAB_DATASETS,
-    MAX_MODELS,
     LabScene,
     LabSettings,
     build_lab_scene,
@@ -108,12 +107,14 @@ def sidebar() -> LabSettings:
         st.toggle("Standardize features", key=K + "standardize",
                   help="Train on (x − mean) / std: a smaller λmax, so larger rates are stable.")
         st.header("Sweep")
-        st.slider("Number of learning rates K", 2, MAX_MODELS, key=K + "k")
+        st.slider("Number of learning rates K", int(LAB_SPECS["k"].lo), int(LAB_SPECS["k"].hi),
+                  key=K + "k")
         st.select_slider("Learning-rate range (log scale)", LR_GRID, key=K + "range",
                          value=ss.get(K + "range_start", DEFAULTS["range"]),
                          format_func=lambda v: f"{v:g}",
                          help="K rates evenly spaced on a log scale between the two ends.")
-        st.slider("Epochs", 1, 2000, key=K + "epochs")
+        st.slider(LAB_SPECS["epochs"].label, int(LAB_SPECS["epochs"].lo),
+                  int(LAB_SPECS["epochs"].hi), key=K + "epochs")
         optimizer = st.selectbox("Optimizer", ("manual", "sgd", "adam"), key=K + "optimizer",
                                  format_func=OPTIMIZER_LABELS.get)
         if optimizer == "sgd":

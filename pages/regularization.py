@@ -81,9 +81,11 @@ def sidebar() -> tuple[RegSettings, Upload | None]:
                                key=K + "dataset", disabled="dataset" in locks)
         upload = csv_block(K) if dataset == "csv" else None
         if dataset == "polynomial":
-            st.slider("Polynomial degree", 1, 15, key=K + "degree", disabled="degree" in locks)
+            st.slider(R["degree"].label, int(R["degree"].lo), int(R["degree"].hi),
+                      key=K + "degree", disabled="degree" in locks)
         if dataset not in ("diabetes", "csv"):
-            st.number_input("Seed", 0, 2**31 - 1, step=1, key=K + "seed",
+            st.number_input(R["seed"].label, int(R["seed"].lo), int(R["seed"].hi), step=1,
+                            key=K + "seed",
                             disabled="seed" in locks)
         st.toggle("Standardize features", key=K + "standardize",
                   disabled="standardize" in locks,
@@ -92,7 +94,8 @@ def sidebar() -> tuple[RegSettings, Upload | None]:
         view = st.radio("Show", list(VIEWS), format_func=VIEWS.get, key=K + "model",
                         disabled="model" in locks)
         if view in ("all", "enet"):
-            st.slider("Elastic-net mixing ρ (l1_ratio)", 0.05, 1.0, step=0.05,
+            st.slider(R["l1_ratio"].label + " (l1_ratio)", R["l1_ratio"].lo, R["l1_ratio"].hi,
+                      step=0.05,
                       key=K + "l1_ratio", help="ρ = 1 is the Lasso, ρ → 0 the Ridge.",
                       disabled="l1_ratio" in locks)
     return RegSettings(dataset=dataset, view=view, l1_ratio=float(ss[K + "l1_ratio"]),
