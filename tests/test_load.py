@@ -39,11 +39,20 @@ pytestmark = pytest.mark.app
 LEAK_BOUND_MB = 20
 
 
+
+def _in_thread(fn, *args, **kwargs):
+    """Run in a fresh thread: the browser tests' Playwright keeps an event loop running in
+    this one, and asyncio.run refuses to start inside a running loop."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
 @pytest.fixture(scope="module")
 def server():
     proc = start_server(free_port(), extra_env={"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"})
     # The first run imports torch and trains the scene: not part of what the tests time.
-    first = asyncio.run(run_session(proc.url, SCENE, timeout=120))
+    first = _in_thread(asyncio.run, run_session(proc.url, SCENE, timeout=120))
     assert first.ok, first
     yield proc
     stop_server(proc)
@@ -54,7 +63,7 @@ def _many(url: str, queries: list[str], changes: list[Change | None]) -> list[Se
         return await asyncio.gather(*(run_session(url, q, c, timeout=60)
                                       for q, c in zip(queries, changes, strict=True)))
 
-    return asyncio.run(go())
+    return _in_thread(asyncio.run, go())
 
 
 def _assert_clean(r: SessionResult) -> None:
@@ -87,14 +96,15 @@ def test_five_sessions_on_different_scenes_keep_their_own_settings(server):
 
 
 def test_a_nonsense_link_shows_a_warning_not_a_traceback(server):
-    r = asyncio.run(run_session(server.url, "lr=banana&epochs=-3", timeout=60))
+    r = _in_thread(asyncio.run, run_session(server.url, "lr=banana&epochs=-3", timeout=60))
     _assert_clean(r)
     assert any("lr=banana" in w for w in r.warnings), r.warnings
     assert r.query_string == "epochs=1"  # the page rewrote the link with what it used
 
 
 def test_memory_does_not_grow_over_sixty_sessions(server):
-    leak = leak_check(server.url, server.pid, n=60, warmup=10, concurrency=1, checkpoints=3)
+    leak = _in_thread(leak_check, server.url, server.pid, n=60, warmup=10, concurrency=1,
+                      checkpoints=3)
     print(f"\nleak smoke: RSS {leak['rss_before_mb']:.1f} -> {leak['rss_after_mb']:.1f} MB "
           f"({leak['growth_mb']:+.1f} MB over 60 sessions; along the way "
           + ", ".join(f"{c['rss_mb']:.0f}" for c in leak["checkpoints"]) + ")")
