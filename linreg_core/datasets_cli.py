@@ -51,20 +51,9 @@ def load_dataset(args: argparse.Namespace) -> data.Dataset:
     if getattr(args, "target", None) is not None or getattr(args, "features", None) is not None \
             or getattr(args, "onehot", False):
         raise ValueError("--target, --features and --onehot apply only with --csv FILE")
-    if args.dataset == "seed":
-        return data.seed_example(seed=args.seed)
-    if args.dataset == "line":
-        return data.line(n=args.n, slope=args.slope, intercept=args.intercept, noise=args.noise,
-                         seed=args.seed, outliers=args.outliers)
-    if args.dataset == "seed3":
-        return data.seed3(seed=args.seed)
-    if args.dataset == "correlated":
-        return data.correlated(seed=args.seed)
-    if args.dataset == "sparse":
-        return data.sparse(seed=args.seed)
-    if args.dataset == "polynomial":
-        return data.polynomial(degree=args.degree, seed=args.seed)
-    return data.diabetes(feature=args.feature)
+    return data.builtin(args.dataset, seed=args.seed, feature=args.feature,
+                        degree=getattr(args, "degree", 9), n=args.n, slope=args.slope,
+                        intercept=args.intercept, noise=args.noise, outliers=args.outliers)
 
 
 def load_csv(args: argparse.Namespace) -> data.Dataset:

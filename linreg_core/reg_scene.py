@@ -54,16 +54,10 @@ class RegScene:
 
 
 def load_reg_dataset(s: RegSettings) -> data.Dataset:
-    if s.dataset == "diabetes":
-        return data.diabetes()
-    if s.dataset == "correlated":
-        return data.correlated(seed=s.seed)
-    if s.dataset == "sparse":
-        return data.sparse(seed=s.seed)
-    if s.dataset == "polynomial":
-        return data.polynomial(degree=s.degree, seed=s.seed)
-    raise ValueError(f"unknown dataset {s.dataset!r}; choose diabetes, correlated, sparse or "
-                     "polynomial")
+    if s.dataset not in ("diabetes", "correlated", "sparse", "polynomial"):
+        raise ValueError(f"unknown dataset {s.dataset!r}; choose diabetes, correlated, sparse "
+                         "or polynomial")
+    return data.builtin(s.dataset, seed=s.seed, degree=s.degree)
 
 
 def common_alphas(X: np.ndarray, y: np.ndarray, n_alphas: int, standardize: bool,

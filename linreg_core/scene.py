@@ -33,17 +33,11 @@ class GDScene:
 
 
 def load_dataset(s: GDSettings) -> data.Dataset:
-    if s.dataset == "seed":
-        return data.seed_example(seed=s.seed)
-    if s.dataset in ("line", "outliers"):
-        return data.line(n=s.n, slope=s.slope, intercept=s.intercept, noise=s.noise,
-                         x_min=s.x_min, x_max=s.x_max, seed=s.seed,
-                         outliers=s.outliers if s.dataset == "outliers" else 0.0)
-    if s.dataset == "seed3":
-        return data.seed3(seed=s.seed)
-    if s.dataset == "diabetes":
-        return data.diabetes(feature=None if s.feature == "all" else s.feature)
-    raise ValueError(f"unknown dataset {s.dataset!r}")
+    if s.dataset not in ("seed", "line", "outliers", "seed3", "diabetes"):
+        raise ValueError(f"unknown dataset {s.dataset!r}")
+    return data.builtin(s.dataset, seed=s.seed, feature=s.feature, n=s.n, slope=s.slope,
+                        intercept=s.intercept, noise=s.noise, x_min=s.x_min, x_max=s.x_max,
+                        outliers=s.outliers if s.dataset == "outliers" else 0.0)
 
 
 # Full-batch runs on at least this many numbers (rows × features) take their gradient from
