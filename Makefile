@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+REPLICAS ?= 2
 
-.PHONY: run test lint bench chromium screenshots
+.PHONY: run test lint bench chromium nginx replicas screenshots
 
 $(VENV)/.req-app: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,12 +25,22 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
 
+# Debian's nginx, for the replicas setup (deploy/replicas.py) and its test.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx; }
+
+# REPLICAS app processes behind nginx on 127.0.0.1:PORT, sticky sessions (docs/deploy.md).
+replicas: $(VENV)/.req-app nginx
+	$(PY) -m deploy.replicas --replicas $(REPLICAS) --port $(PORT)
+
 lint: $(VENV)/.req-dev
 	$(PY) -m ruff check .
 
-test: $(VENV)/.req-dev chromium
+test: $(VENV)/.req-dev chromium nginx
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	LRP_REQUIRE_NGINX=1 $(PY) -m pytest
 
-bench: $(VENV)/.req-dev chromium
+bench: $(VENV)/.req-dev chromium nginx
 	$(PY) -m benchmarks

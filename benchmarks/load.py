@@ -12,6 +12,13 @@ delta) and its new value. Then it closes.
 A session fails when it cannot connect, times out, ends a run with any status other than
 ``FINISHED_SUCCESSFULLY``, or receives an ``exception`` element (a traceback in the page).
 
+With ``browser=True`` a session first does what a browser does before its websocket: an HTTP
+GET of the page and of ``/_stcore/health``, keeping their cookies (nginx's route cookie in front
+of several replicas, Streamlit's XSRF cookie), then opens the websocket with those cookies and
+an ``Origin`` header. It can then upload a file the way ``st.file_uploader`` does (an upload
+URL asked for over the websocket, then an HTTP PUT with the XSRF token): that request must
+reach the replica holding the session (``deploy/replicas.py``).
+
 Run ``python -m benchmarks.load [--quick] [--sessions N] [--url URL [--pid PID]]``: it starts
 its own server on a free port (or targets ``--url``), warms it up, opens 20 and N sessions at
 once on the same scene (the app shares identical scenes between sessions), 20 at once on
@@ -32,10 +39,11 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -122,14 +130,18 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
-def server_memory(pid: int) -> tuple[float, float]:
+def _pids(pid: int | Sequence[int]) -> list[int]:
+    return [pid] if isinstance(pid, int) else list(pid)
+
+
+def server_memory(pid: int | Sequence[int]) -> tuple[float, float]:
     """``(rss_mb, peak_mb)`` of the server: VmRSS and VmHWM of /proc/<pid>/status.
 
     Streamlit serves every session from one process (one thread per running script); any
-    child processes (none are expected) are added in.
+    child processes (none are expected) are added in. Several pids (replicas): the sums.
     """
     rss = peak = 0.0
-    for p in [pid, *_children(pid)]:
+    for p in [q for top in _pids(pid) for q in (top, *_children(top))]:
         with contextlib.suppress(OSError):
             kb = _status_kb(p, "VmRSS", "VmHWM")
             rss += kb.get("VmRSS", 0.0)
@@ -137,12 +149,13 @@ def server_memory(pid: int) -> tuple[float, float]:
     return rss / 1024, peak / 1024
 
 
-def reset_peak(pid: int) -> bool:
+def reset_peak(pid: int | Sequence[int]) -> bool:
     """Reset VmHWM to the current RSS (``echo 5 > /proc/pid/clear_refs``), so the next
     reading is the peak of what follows. False when the kernel does not allow it."""
     try:
-        with open(f"/proc/{pid}/clear_refs", "w") as f:
-            f.write("5")
+        for p in _pids(pid):
+            with open(f"/proc/{p}/clear_refs", "w") as f:
+                f.write("5")
         return True
     except OSError:
         return False
@@ -178,6 +191,99 @@ class SessionResult:
     bytes_received: int = 0
     messages: int = 0
     session_id: str = ""
+    page_s: float | None = None  # browser: the page's and health's HTTP GETs
+    cookies: dict[str, str] = field(default_factory=dict)  # browser: what the GETs set
+    upload_url: str = ""  # upload: where the file went (relative to the server)
+    upload_status: int | None = None  # upload: the PUT's HTTP status (204: stored)
+
+
+async def http_request(method: str, url: str, headers: dict[str, str] | None = None,
+                       body: bytes = b"") -> tuple[int, list[tuple[str, str]], bytes]:
+    """One HTTP/1.1 request on its own connection, on the event loop (no thread): returns
+    ``(status, [(header name lowercased, value)], body)``."""
+    u = urlsplit(url)
+    port = u.port or (443 if u.scheme == "https" else 80)
+    reader, writer = await asyncio.open_connection(u.hostname, port,
+                                                   ssl=True if u.scheme == "https" else None)
+    try:
+        lines = [f"{method} {u.path or '/'}{'?' + u.query if u.query else ''} HTTP/1.1",
+                 f"Host: {u.netloc}", "Connection: close", "User-Agent: lrp-load",
+                 *(f"{k}: {v}" for k, v in (headers or {}).items())]
+        if body or method in ("POST", "PUT"):
+            lines.append(f"Content-Length: {len(body)}")
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        await writer.drain()
+        raw = await reader.read()
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+    head, _, payload = raw.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    hdrs = [(k.strip().lower(), v.strip()) for k, _, v in
+            (h.partition(":") for h in header_lines)]
+    if ("transfer-encoding", "chunked") in hdrs:
+        out, rest = b"", payload
+        while rest:
+            size, _, rest = rest.partition(b"\r\n")
+            n = int(size.split(b";")[0] or b"0", 16)
+            if n == 0:
+                break
+            out, rest = out + rest[:n], rest[n + 2:]
+        payload = out
+    return int(status_line.split()[1]), hdrs, payload
+
+
+def _keep_cookies(jar: dict[str, str], headers: list[tuple[str, str]]) -> None:
+    for name, value in headers:
+        if name == "set-cookie":
+            key, _, val = value.split(";", 1)[0].partition("=")
+            jar[key.strip()] = val.strip()
+
+
+def _cookie_header(jar: dict[str, str]) -> str:
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+XSRF_COOKIE = "_streamlit_xsrf"
+
+
+async def _upload(ws, base: str, run: _Run, res: SessionResult, name: str, data: bytes) -> None:
+    """What st.file_uploader's frontend does: ask the session for an upload URL (a
+    ``file_urls_request`` BackMsg), then PUT the file there as multipart with the XSRF token."""
+    msg = BackMsg()
+    msg.file_urls_request.request_id = "load-upload"
+    msg.file_urls_request.file_names.append(name)
+    msg.file_urls_request.session_id = res.session_id
+    await ws.send(msg.SerializeToString())
+    while True:
+        data_in = await ws.recv(decode=False)
+        res.bytes_received += len(data_in)
+        res.messages += 1
+        fwd = ForwardMsg()
+        fwd.ParseFromString(data_in)
+        if fwd.WhichOneof("type") == "file_urls_response":
+            break
+    if fwd.file_urls_response.error_msg or not fwd.file_urls_response.file_urls:
+        raise RuntimeError(f"no upload URL: {fwd.file_urls_response.error_msg!r}")
+    res.upload_url = fwd.file_urls_response.file_urls[0].upload_url
+    boundary = f"lrp{time.time_ns()}"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"UploadedFile\"; "
+            f"filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n").encode() + data + (
+        f"\r\n--{boundary}--\r\n").encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}",
+               "Cookie": _cookie_header(res.cookies),
+               "X-Xsrftoken": res.cookies.get(XSRF_COOKIE, ""),
+               "Origin": _origin(base)}
+    status, _, reply = await http_request("PUT", base + res.upload_url, headers, body)
+    res.upload_status = status
+    if status != 204:
+        raise RuntimeError(f"upload: HTTP {status} {reply[:200]!r}")
+
+
+def _origin(url: str) -> str:
+    u = urlsplit(url)
+    return f"{u.scheme}://{u.netloc}"
 
 
 def ws_url(url: str) -> str:
@@ -271,19 +377,45 @@ def _widget_state(etype: str, proto: Any, value: float | int | bool):
 
 
 async def run_session(url: str, query_string: str, change: Change | None = None,
-                      timeout: float = 60) -> SessionResult:
-    """One browser tab: open the page at ``query_string``, optionally change a widget, close."""
+                      timeout: float = 60, *, browser: bool = False,
+                      upload: tuple[str, bytes] | None = None) -> SessionResult:
+    """One browser tab: open the page at ``query_string``, optionally change a widget, close.
+
+    ``browser``: first GET the page and ``/_stcore/health`` and send their cookies (and an
+    Origin) with the websocket, as a browser does (through nginx: its route cookie).
+    ``upload``: ``(file name, bytes)`` to upload after the first run (implies ``browser``).
+    """
     res = SessionResult()
     run = _Run(query_string)
+    browser = browser or upload is not None
+    base = url.rstrip("/")
     phase = "connect"
     t0 = time.perf_counter()
     try:
         async with asyncio.timeout(timeout):
+            headers: dict[str, str] = {}
+            subprotocols = [Subprotocol("streamlit")]
+            if browser:
+                phase = "page"
+                page = base + "/" + (f"?{query_string}" if query_string else "")
+                for target in (page, base + "/_stcore/health"):
+                    status, got, _ = await http_request(
+                        "GET", target, {"Cookie": _cookie_header(res.cookies)}
+                        if res.cookies else None)
+                    if status != 200:
+                        raise RuntimeError(f"GET {target}: HTTP {status}")
+                    _keep_cookies(res.cookies, got)
+                res.page_s = time.perf_counter() - t0
+                headers["Cookie"] = _cookie_header(res.cookies)
+                if XSRF_COOKIE in res.cookies:  # the frontend sends it as a 2nd subprotocol
+                    subprotocols.append(Subprotocol(res.cookies[XSRF_COOKIE]))
+                phase = "connect"
             # No keepalive pings: a browser sends none (its heartbeat is a BackMsg, every
             # minute or so), and a slow server should fail by the timeout, not by a ping.
-            async with connect(ws_url(url), subprotocols=[Subprotocol("streamlit")],
-                               max_size=None, open_timeout=timeout,
-                               ping_interval=None) as ws:
+            async with connect(ws_url(url), subprotocols=subprotocols, max_size=None,
+                               open_timeout=timeout, ping_interval=None, proxy=None,
+                               additional_headers=headers or None,
+                               origin=_origin(url) if browser else None) as ws:  # type: ignore[arg-type]
                 res.connect_s = time.perf_counter() - t0
                 phase = "first run"
                 await ws.send(_rerun(url, run))
@@ -301,6 +433,9 @@ async def run_session(url: str, query_string: str, change: Change | None = None,
                     if change.url_key:
                         got = parse_qs(run.query_string).get(change.url_key, [None])[0]
                         res.change_applied = got is not None and _same(got, change.value)
+                if upload is not None:
+                    phase = "upload"
+                    await _upload(ws, base, run, res, *upload)
                 phase = "close"
         res.total_s = time.perf_counter() - t0
     except TimeoutError:
@@ -351,7 +486,7 @@ def different_scenes(n: int) -> list[str]:
     return [f"lr={base + 0.0007 * i:.7g}&epochs=300" for i in range(n)]
 
 
-async def _sample_rss(pid: int, box: dict[str, float], every: float = 0.1) -> None:
+async def _sample_rss(pid: int | Sequence[int], box: dict[str, float], every: float = 0.1) -> None:
     while True:
         with contextlib.suppress(OSError):
             box["max_rss"] = max(box.get("max_rss", 0.0), server_memory(pid)[0])
@@ -359,10 +494,12 @@ async def _sample_rss(pid: int, box: dict[str, float], every: float = 0.1) -> No
 
 
 async def load(url: str, n: int, *, same_scene: bool, concurrency: int | None = None,
-               change: bool = True, timeout: float = 60, pid: int | None = None) -> dict:
+               change: bool = True, timeout: float = 60,
+               pid: int | Sequence[int] | None = None, browser: bool = False) -> dict:
     """Open n sessions at once (at most ``concurrency`` open at a time; default all n) and
     summarise: latencies of the first run (connect to script_finished), of the widget change
-    and of the whole session, failures, bytes, and the server's peak memory if ``pid``."""
+    and of the whole session, failures, bytes, and the server's peak memory if ``pid`` (a
+    list: replicas, summed). ``browser``: sessions GET the page first (see run_session)."""
     queries = [SCENE] * n if same_scene else different_scenes(n)
     lr0 = float(parse_qs(queries[0])["lr"][0])
     changes: list[Change | None] = [
@@ -372,7 +509,7 @@ async def load(url: str, n: int, *, same_scene: bool, concurrency: int | None = 
 
     async def one(i: int) -> SessionResult:
         async with sem:
-            return await run_session(url, queries[i], changes[i], timeout)
+            return await run_session(url, queries[i], changes[i], timeout, browser=browser)
 
     box: dict[str, float] = {}
     sampler = None
@@ -390,7 +527,8 @@ async def load(url: str, n: int, *, same_scene: bool, concurrency: int | None = 
     failed = [r for r in results if not r.ok]
     out: dict[str, Any] = {
         "sessions": n, "same_scene": same_scene, "concurrency": concurrency or n,
-        "widget_change": change, "wall_s": wall,
+        "widget_change": change, "browser": browser, "wall_s": wall,
+        "sessions_per_s": n / wall,
         "client_cpu_s": cpu,  # this process: the load client competes with the server
         "failures": len(failed),
         "failure_examples": [r.error or (r.exceptions[:1] or [f"statuses {r.statuses}"])[0]

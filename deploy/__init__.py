@@ -1,0 +1,1 @@
+"""Running the app beyond one process: several replicas behind nginx (deploy.replicas)."""
