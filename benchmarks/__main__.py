@@ -11,7 +11,7 @@ from pathlib import Path
 
 MODULES = ["benchmarks.bench_gd", "benchmarks.bench_gd_page", "benchmarks.bench_paths",
            "benchmarks.bench_large", "benchmarks.bench_lab", "benchmarks.bench_cold",
-           "benchmarks.load"]
+           "benchmarks.load", "benchmarks.replicas"]
 
 
 def main() -> None:

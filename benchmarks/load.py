@@ -149,6 +149,16 @@ def server_memory(pid: int | Sequence[int]) -> tuple[float, float]:
     return rss / 1024, peak / 1024
 
 
+def server_cpu_s(pid: int | Sequence[int]) -> float:
+    """CPU seconds (user + system) the server's processes have used so far, summed."""
+    total = 0
+    for p in _pids(pid):
+        with contextlib.suppress(OSError), open(f"/proc/{p}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def reset_peak(pid: int | Sequence[int]) -> bool:
     """Reset VmHWM to the current RSS (``echo 5 > /proc/pid/clear_refs``), so the next
     reading is the peak of what follows. False when the kernel does not allow it."""
@@ -516,6 +526,7 @@ async def load(url: str, n: int, *, same_scene: bool, concurrency: int | None = 
     if pid is not None:
         reset = reset_peak(pid)
         rss_before = server_memory(pid)[0]
+        server_cpu0 = server_cpu_s(pid)
         sampler = asyncio.create_task(_sample_rss(pid, box))
     t0, cpu0 = time.perf_counter(), time.process_time()
     results = await asyncio.gather(*(one(i) for i in range(n)))
@@ -545,6 +556,7 @@ async def load(url: str, n: int, *, same_scene: bool, concurrency: int | None = 
     }
     if pid is not None:
         rss_after, hwm = server_memory(pid)
+        out["server_cpu_s"] = server_cpu_s(pid) - server_cpu0  # summed over replicas
         out["rss_before_mb"] = rss_before
         out["rss_after_mb"] = rss_after
         # VmHWM after a reset is the true peak; the 0.1 s samples are a floor for it.
@@ -571,8 +583,9 @@ async def _pool(url: str, n: int, concurrency: int, query: str, timeout: float,
     return await asyncio.gather(*(one() for _ in range(n)))
 
 
-def leak_check(url: str, pid: int, n: int = 500, *, warmup: int = 20, concurrency: int = 4,
-               settle: float = 2.0, checkpoints: int = 5, timeout: float = 60) -> dict:
+def leak_check(url: str, pid: int | Sequence[int], n: int = 500, *, warmup: int = 20,
+               concurrency: int = 4, settle: float = 2.0, checkpoints: int = 5,
+               timeout: float = 60) -> dict:
     """Open and close n sessions on the same scene, at most ``concurrency`` at a time, after
     ``warmup`` of them; the server's RSS before and after (each after ``settle`` seconds), and
     every n/checkpoints sessions along the way.
@@ -664,9 +677,13 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--quick", action="store_true", help="leak check with 100 sessions")
     ap.add_argument("--sessions", type=int, default=100, help="the big run (default 100)")
     ap.add_argument("--url", help="an existing server (e.g. behind nginx) instead of our own")
-    ap.add_argument("--pid", type=int, help="with --url: the server's pid, for memory figures")
+    ap.add_argument("--pid", help="with --url: the server's pid, for memory figures (several "
+                    "replicas: their pids, comma-separated, summed)")
     ap.add_argument("--leak", type=int, help="sessions in the leak check (default 500)")
     ap.add_argument("--no-change", action="store_true", help="no widget change in sessions")
+    ap.add_argument("--browser", action="store_true",
+                    help="sessions GET the page first and send its cookies, as a browser does "
+                         "(needed behind deploy.replicas' nginx for sticky routing)")
     ap.add_argument("--timeout", type=float, default=120, help="per session, seconds")
     ap.add_argument("--file-watcher", choices=("config", "none"), default="config",
                     help="our server's server.fileWatcherType: as the app configures it "
@@ -680,7 +697,8 @@ def main(argv: list[str] | None = None) -> dict:
           f"({os.cpu_count()} CPUs)")
     proc = None
     if args.url:
-        url, pid = args.url, args.pid
+        url = args.url
+        pid = None if args.pid is None else [int(x) for x in args.pid.split(",")]
     else:
         t0 = time.perf_counter()
         env = ({"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"} if args.file_watcher == "none"
@@ -693,7 +711,7 @@ def main(argv: list[str] | None = None) -> dict:
     try:
         t0 = time.perf_counter()
         warm = [asyncio.run(run_session(url, SCENE, Change(LR_LABEL, 0.07, "lr"),
-                                        args.timeout)) for _ in range(3)]
+                                        args.timeout, browser=args.browser)) for _ in range(3)]
         results["warmup"] = {"s": time.perf_counter() - t0,
                              "first_run_s": [w.first_s for w in warm],
                              "failures": sum(not w.ok for w in warm)}
@@ -706,7 +724,8 @@ def main(argv: list[str] | None = None) -> dict:
         runs: dict[str, dict] = {}
         for name, n, same in plan:
             runs[name] = asyncio.run(load(url, n, same_scene=same, change=change,
-                                          timeout=args.timeout, pid=pid))
+                                          timeout=args.timeout, pid=pid,
+                                          browser=args.browser))
             time.sleep(1)
         results["runs"] = runs
         leak = None
