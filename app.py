@@ -3,6 +3,8 @@
 import streamlit as st
 import torch
 
+from ui.reconnect import rerun_after_reconnect
+
 # One process serves every session, one thread each. The scenes are small: a second intra-op
 # thread per session only adds contention on a 2-core machine (measured: 20-60x slower fits
 # for 2-output models under load).
@@ -20,6 +22,9 @@ if PRESENT:  # presenter mode: large type for a projector (our own constant CSS)
     from ui.share import PRESENTER_CSS
 
     st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
+
+# A page left open through a server restart reruns as it reconnects (see ui/reconnect.py).
+rerun_after_reconnect()
 
 pages = [
     st.Page("pages/gradient_descent.py", title="Gradient descent", icon=":material/trending_down:",
