@@ -50,8 +50,11 @@ local ``random_state``.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import math
 import numbers
+import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,6 +80,10 @@ CD_TOL = 1e-4
 #: The coordinate-descent tolerance of the fallback for α where polishing fails.
 CD_TOL_FALLBACK = 1e-12
 CD_MAX_ITER = 100_000
+#: Largest ``n·x̄ⱼ²/(XᵀX)ⱼⱼ`` (the share of a column's square sum due to its offset) for
+#: which the centered Gram is computed as ``XᵀX − n·x̄x̄ᵀ`` without a centered copy of X;
+#: this costs at most a factor ``1/(1 − OFFSET_MAX)`` = 2 in its rounding error bound.
+OFFSET_MAX = 0.5
 #: Relative slack of the inactive-feature KKT check ``|c_j − (Gw)_j| ≤ ρα``.
 KKT_SLACK = 1e-10
 #: Reciprocal condition number below which an active-set system is not trusted.
@@ -170,6 +177,13 @@ class CVResult:
 
 
 def _as_float_2d(X: Any, name: str) -> np.ndarray:
+    X = _as_float_2d_unchecked(X, name)
+    if not _all_finite(X.sum(axis=0), X):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return X
+
+
+def _as_float_2d_unchecked(X: Any, name: str) -> np.ndarray:
     try:
         X = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -178,13 +192,22 @@ def _as_float_2d(X: Any, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {X.shape}")
     if X.shape[1] < 1:
         raise ValueError(f"{name} must have at least one feature, got shape {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError(f"{name} contains NaN or infinite values")
     return X
 
 
-def _validate_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-    X = _as_float_2d(X, "X")
+def _all_finite(sums: np.ndarray, X: np.ndarray) -> bool:
+    """Whether X is finite, given its column sums (a NaN or ±inf in X makes its sum non-finite;
+    only when a sum is not finite, which finite values can also give by overflow, is every
+    element checked)."""
+    return bool(np.all(np.isfinite(sums)) or np.all(np.isfinite(X)))
+
+
+def _validate_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(X, y, x_mean)`` as float arrays, checked; the column means come with the check."""
+    X = _as_float_2d_unchecked(X, "X")
+    x_sum = X.sum(axis=0)
+    if not _all_finite(x_sum, X):
+        raise ValueError("X contains NaN or infinite values")
     try:
         y = np.asarray(y, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -199,7 +222,7 @@ def _validate_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"X and y have different lengths: {X.shape[0]} and {y.shape[0]}")
     if X.shape[0] < 2:
         raise ValueError(f"need at least 2 samples, got {X.shape[0]}")
-    return X, y
+    return X, y, x_sum / X.shape[0]
 
 
 def _check_model(model: Any) -> str:
@@ -264,46 +287,119 @@ def _effective(model: str, l1_ratio: float) -> tuple[str, float]:
 # --------------------------------------------------------------------------- preparation
 
 
-@dataclass
-class _Centered:
-    Xc: np.ndarray
-    yc: np.ndarray
-    x_mean: np.ndarray
-    y_mean: float
-    x_scale: np.ndarray | None
-    const: np.ndarray  # (d,) bool: constant columns, exactly zero in Xc
+class _Data:
+    """The problem with the intercept removed, built only as far as a solver needs it.
+
+    ``Xc = (X − x̄) / scale`` (scale 1 unless standardizing; a constant column is exactly 0)
+    and ``yc = y − ȳ``. The centered copy :attr:`Xc` is made only when a solver reads the
+    data themselves (an SVD, coordinate descent without a Gram). :meth:`gram` gives
+    ``XcᵀXc`` and ``Xcᵀyc`` and, when every column's offset is small next to its spread, gets
+    them without that copy, as ``XᵀX − n·x̄x̄ᵀ`` (see :data:`OFFSET_MAX`).
+    """
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, x_mean: np.ndarray, standardize: bool):
+        self.X, self.x_mean, self.standardize = X, x_mean, standardize
+        self.n, self.d = X.shape
+        self.y_mean = float(y.mean())
+        self.yc = y - self.y_mean
+        self.x_scale: np.ndarray | None = None  # set with const, by Xc or gram
+        self.const: np.ndarray | None = None  # (d,) bool: constant columns, exactly 0 in Xc
+        self._Xc: np.ndarray | None = None
+        self._gram: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def Xc(self) -> np.ndarray:
+        if self._Xc is None:
+            Xc = self.X - self.x_mean
+            if self.const is None:
+                const = np.ptp(self.X, axis=0) == 0
+                Xc[:, const] = 0.0  # exactly, not x − mean(x) rounding
+                scale = None
+                if self.standardize:
+                    std = np.sqrt(np.mean(Xc**2, axis=0))
+                    const |= std <= 1e-12 * np.abs(self.x_mean)
+                    scale = np.where(const, 1.0, std)
+                    scale = np.where(scale > 0, scale, 1.0)
+                self.const, self.x_scale = const, scale
+            if self.x_scale is not None:
+                Xc /= self.x_scale
+            Xc[:, self.const] = 0.0
+            self._Xc = Xc
+        return self._Xc
+
+    def xty(self) -> np.ndarray:
+        """``Xcᵀyc`` (not divided by n)."""
+        if self._gram is not None:
+            return self._gram[1]
+        if self._Xc is None and not self.standardize:
+            return self._xty_uncentered()
+        return self.Xc.T @ self.yc
+
+    def _xty_uncentered(self) -> np.ndarray:
+        # Xcᵀyc = Xᵀyc − x̄·Σyc (Σyc is zero up to rounding)
+        return self.X.T @ self.yc - self.x_mean * self.yc.sum()
+
+    def gram(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(XcᵀXc, Xcᵀyc)``, not divided by n."""
+        if self._gram is None:
+            small = self.n * self.d**2 < GRAM_THREADED_MIN
+            with _one_blas_thread() if small else contextlib.nullcontext():
+                if self._Xc is None:
+                    self._gram = self._gram_uncentered()
+                if self._gram is None:
+                    self._gram = self._gram_centered()
+        return self._gram
+
+    def _gram_centered(self) -> tuple[np.ndarray, np.ndarray]:
+        Xc = self.Xc
+        return Xc.T @ Xc, Xc.T @ self.yc  # XcᵀXc: one syrk (numpy spots the transpose)
+
+    def _gram_uncentered(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """``XᵀX − n·x̄x̄ᵀ`` when every column has ``n·x̄ⱼ² ≤ OFFSET_MAX·(XᵀX)ⱼⱼ``, else None.
+
+        The rounding error of ``(XᵀX)ⱼₖ`` is bounded by ``γₙ·√((XᵀX)ⱼⱼ(XᵀX)ₖₖ)``, and that of
+        ``XcᵀXc`` computed from a centered copy by ``γₙ·√((XcᵀXc)ⱼⱼ(XcᵀXc)ₖₖ)``; with
+        ``(XcᵀXc)ⱼⱼ = (XᵀX)ⱼⱼ − n·x̄ⱼ² ≥ (1 − OFFSET_MAX)·(XᵀX)ⱼⱼ`` the bound grows by at most
+        ``1/(1 − OFFSET_MAX)``. Such a column is not constant, so none is. A sample of rows
+        predicts the test first, so that data with large offsets are centered straight away.
+        """
+        X, n, m = self.X, self.n, self.x_mean
+        rows = X[:: max(1, n // 256)]
+        spread = np.mean((rows - rows.mean(axis=0)) ** 2, axis=0)
+        if not np.all(m * m <= 0.5 * OFFSET_MAX * (m * m + spread)):
+            return None
+        G = X.T @ X  # one syrk, no copy of X
+        diag = G.diagonal()
+        if not (np.all(n * m * m <= OFFSET_MAX * diag) and np.all(diag > 0)):
+            return None
+        u = math.sqrt(n) * m
+        G -= np.multiply.outer(u, u)  # exactly symmetric
+        xty = self._xty_uncentered()
+        self.const = np.zeros(self.d, dtype=bool)
+        if self.standardize:
+            self.x_scale = np.sqrt(G.diagonal() / n)
+            G /= np.multiply.outer(self.x_scale, self.x_scale)
+            xty /= self.x_scale
+        return G, xty
+
+    def ensure_const(self) -> np.ndarray:
+        """The constant columns (and the scale), from the Gram or the centered copy."""
+        if self.const is None:
+            _ = self.Xc
+        return self.const
 
 
-def _center(X: np.ndarray, y: np.ndarray, standardize: bool) -> _Centered:
-    x_mean = X.mean(axis=0)
-    Xc = X - x_mean
-    const = np.ptp(X, axis=0) == 0
-    Xc[:, const] = 0.0  # exactly, not x − mean(x) rounding
-    scale = None
-    if standardize:
-        std = np.sqrt(np.mean(Xc**2, axis=0))
-        const |= std <= 1e-12 * np.abs(x_mean)
-        scale = np.where(const, 1.0, std)
-        scale = np.where(scale > 0, scale, 1.0)
-        Xc = Xc / scale
-        Xc[:, const] = 0.0
-    y_mean = float(y.mean())
-    return _Centered(
-        Xc=Xc, yc=y - y_mean, x_mean=x_mean, y_mean=y_mean, x_scale=scale, const=const
-    )
-
-
-def _alpha_max_centered(Xc: np.ndarray, yc: np.ndarray, rho: float) -> float:
-    return float(np.max(np.abs(Xc.T @ yc))) / (Xc.shape[0] * rho)
+def _alpha_max_of(xty: np.ndarray, n: int, rho: float) -> float:
+    return float(np.max(np.abs(xty))) / (n * rho)
 
 
 def _log_grid(hi: float, lo: float, n_alphas: int) -> np.ndarray:
     return np.array([hi]) if n_alphas == 1 else np.geomspace(hi, lo, n_alphas)
 
 
-def _default_l1_alphas(c: _Centered, rho: float, n_alphas: int) -> np.ndarray:
+def _default_l1_alphas(data: _Data, rho: float, n_alphas: int) -> np.ndarray:
     """From alpha_max (all weights zero) down to alpha_max·EPS."""
-    hi = _alpha_max_centered(c.Xc, c.yc, rho)
+    hi = _alpha_max_of(data.xty(), data.n, rho)
     if not hi > 0:  # y or X constant: w = 0 for every α
         hi = 1.0
     return _log_grid(hi, hi * EPS, n_alphas)
@@ -324,54 +420,187 @@ def _default_ridge_alphas(top: float, n_alphas: int) -> np.ndarray:
 # --------------------------------------------------------------------------- solvers
 
 
-class _RidgeSolver:
-    """``(XcᵀXc + 2nα·I)·w = Xcᵀyc`` for every α from one factorization.
+#: Below this many multiply-adds (n·d²) a Gram is computed with one BLAS thread.
+GRAM_THREADED_MIN = 5e7
 
-    ``eigh`` of ``XcᵀXc`` (n·d² + d³) when ``n ≥ 2d``, else one thin SVD of ``Xc``. Going
-    through the Gram squares the condition number, which costs accuracy only where the
-    shift ``2nα`` is tiny next to the top eigenvalue: for α below ``1e-6·λmax/2`` the SVD is
-    computed instead (once, for the whole grid).
+_blas_lock = threading.Lock()
+_blas_depth = 0
+_blas_limiter: Any = None
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    """BLAS and LAPACK on one thread inside the block (threadpoolctl, if installed).
+
+    The solves here are small (active sets, a tridiagonal reduction, products with d×d
+    matrices): threads gain little on them, and on a busy machine a threaded BLAS call can
+    wait a scheduler time slice for a core at every synchronization, turning microseconds
+    into milliseconds. Nested and concurrent uses share one limit, set by the first to
+    enter and lifted by the last to leave.
+    """
+    global _blas_depth, _blas_limiter
+    with _blas_lock:
+        if _blas_depth == 0:
+            _blas_limiter = _blas_limit_one()
+        _blas_depth += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_depth -= 1
+            if _blas_depth == 0 and _blas_limiter is not None:
+                _blas_limiter.restore_original_limits()
+                _blas_limiter = None
+
+
+_blas_controller: Any = None
+
+
+def _blas_limit_one() -> Any:
+    global _blas_controller
+    if _blas_controller is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # pragma: no cover - a dependency of scikit-learn
+            _blas_controller = False
+        else:
+            _blas_controller = ThreadpoolController()
+    if _blas_controller is False:
+        return None
+    return _blas_controller.limit(limits=1, user_api="blas")
+
+
+
+class _RidgeSolver:
+    """``(XcᵀXc/n + 2α·I)·w = Xcᵀyc/n`` for every α from one factorization.
+
+    When ``n ≥ 2d``: the Gram ``G = XcᵀXc/n`` (one syrk, n·d²) is reduced once to tridiagonal
+    form ``G = Q·T·Qᵀ`` (LAPACK ``sytrd``, 4d³/3, a fraction of a full ``eigh``), and then
+    ``w(α) = Q·(T + 2α·I)⁻¹·Qᵀc`` costs O(d) per α plus one product with Q for the whole
+    grid. Otherwise one thin SVD of ``Xc``. Going through the Gram squares the condition
+    number, which costs accuracy only where the shift ``2α`` is tiny next to the top
+    eigenvalue λmax of G: for α below ``1e-6·λmax/2`` the SVD is computed instead (once, for
+    the whole grid).
     """
 
-    def __init__(self, Xc: np.ndarray, yc: np.ndarray, const: np.ndarray):
-        n, d = Xc.shape
-        # Constant columns (exactly zero in Xc) get weight exactly 0; factor the others only.
-        self.keep = np.flatnonzero(~const)
-        self.Xk = Xc[:, self.keep] if self.keep.size < d else Xc
-        self.yc, self.n, self.d = yc, n, d
-        self._eig: tuple[np.ndarray, np.ndarray] | None = None
+    def __init__(self, data: _Data):
+        n, d = data.n, data.d
+        self.n, self.d, self._data = n, d, data
+        self._tri: _Tridiagonal | None = None
         self._svd: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self.top = 0.0
         if n >= 2 * d:
-            gram_n = Xc.T @ Xc
-            self.checker = _ActiveSet(Xc, yc, gram_n / n)
-            if self.keep.size:
-                lam, V = scipy.linalg.eigh(gram_n[np.ix_(self.keep, self.keep)], driver="evd")
-                self._eig = (np.clip(lam, 0.0, None), V)
-                self.top = float(self._eig[0][-1]) / n
+            gram_n, xty = data.gram()
+            self.checker = _ActiveSet.from_gram(gram_n / n, xty / n, n)
         else:
-            self.checker = _ActiveSet(Xc, yc, None)
-            if self.keep.size:
-                self._svd = scipy.linalg.svd(self.Xk, full_matrices=False, lapack_driver="gesdd")
-                self.top = float(self._svd[1][0]) ** 2 / n
+            self.checker = _ActiveSet(data.Xc, data.yc, None)
+        # Constant columns (exactly zero in Xc) get weight exactly 0; factor the others only.
+        self.keep = np.flatnonzero(~data.ensure_const())
+        if not self.keep.size:
+            return
+        if self.checker.G is not None:
+            G = self.checker.G
+            if self.keep.size < d:
+                G = G[np.ix_(self.keep, self.keep)]
+            with _one_blas_thread():
+                self._tri = _Tridiagonal(G)
+        else:
+            self._svd = self._thin_svd()
+
+    @property
+    def top(self) -> float:
+        """The largest eigenvalue of ``XcᵀXc/n`` (0 if every column is constant)."""
+        if self._tri is not None:
+            return self._tri.top
+        if self._svd is not None:
+            return float(self._svd[1][0]) ** 2 / self.n
+        return 0.0
+
+    def _thin_svd(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        Xc = self._data.Xc
+        Xk = Xc[:, self.keep] if self.keep.size < self.d else Xc
+        return scipy.linalg.svd(Xk, full_matrices=False, lapack_driver="gesdd")
 
     def path(self, alphas: np.ndarray) -> np.ndarray:
+        if self.keep.size == self.d:
+            return self._path(2.0 * alphas)
         coefs = np.zeros((alphas.size, self.d))
         if self.keep.size:
-            coefs[:, self.keep] = self._path(2.0 * self.n * alphas)
+            coefs[:, self.keep] = self._path(2.0 * alphas)
         return coefs
 
     def _path(self, shifts: np.ndarray) -> np.ndarray:
-        if self._eig is not None:
-            lam, V = self._eig
-            if lam[-1] == 0 or shifts.min() >= 1e-6 * lam[-1]:
-                z = V.T @ (self.checker.c[self.keep] * self.n)  # Vᵀ·Xcᵀyc
-                return (V @ (z[:, None] / (lam[:, None] + shifts[None, :]))).T
+        tri = self._tri
+        if tri is not None and shifts.min() >= 1e-6 * tri.top_bound:
+            with _one_blas_thread():
+                W = tri.solve_shifted(self.checker.c[self.keep], shifts)
+            if W is not None:
+                return W
         if self._svd is None:
-            self._svd = scipy.linalg.svd(self.Xk, full_matrices=False, lapack_driver="gesdd")
+            self._svd = self._thin_svd()
         U, s, Vt = self._svd
-        z = s * (U.T @ self.yc)  # Vᵀ·Xcᵀyc
-        return (Vt.T @ (z[:, None] / (s[:, None] ** 2 + shifts[None, :]))).T
+        z = s * (U.T @ self._data.yc) / self.n  # Vᵀ·Xcᵀyc/n
+        return (Vt.T @ (z[:, None] / (s[:, None] ** 2 / self.n + shifts[None, :]))).T
+
+
+class _Tridiagonal:
+    """``A = Q·T·Qᵀ`` for symmetric ``A``: LAPACK ``sytrd`` (Householder reflectors Q, T
+    tridiagonal), to solve ``(A + s·I)·x = b`` at many shifts ``s``.
+
+    ``x = Q·(T + s·I)⁻¹·Qᵀb``: ``Qᵀb`` once, an O(m) tridiagonal solve per shift (``ptsv``,
+    Cholesky of the positive definite ``T + s·I``), then Q applied to all solutions at once.
+    With ``UPLO = 'L'`` the reflectors are stored as a QR factorization of ``A[1:, :-1]``,
+    so ``ormqr`` applies Q to rows ``1:`` (what LAPACK's ``ormtr`` does).
+    """
+
+    def __init__(self, A: np.ndarray):
+        m = self.m = A.shape[0]
+        lwork = max(1, int(_SYTRD_LWORK(m, lower=1)[0]))
+        F, self.diag, self.off, self.tau, info = _SYTRD(
+            np.array(A, order="F"), lower=1, lwork=lwork, overwrite_a=1
+        )
+        if info != 0:
+            raise np.linalg.LinAlgError(f"sytrd failed (info={info})")
+        self.reflectors = F[1:, :-1]
+        # An upper bound on the eigenvalues (Gershgorin; at most 3× the largest for T ⪰ 0)
+        radius = np.zeros(m)
+        radius[:-1] += np.abs(self.off)
+        radius[1:] += np.abs(self.off)
+        self.top_bound = float(np.max(self.diag + radius))
+        self._top: float | None = None
+
+    @property
+    def top(self) -> float:
+        """The largest eigenvalue (of T, so of A): bisection, O(m)."""
+        if self._top is None:
+            self._top = float(self.diag[0]) if self.m == 1 else float(
+                scipy.linalg.eigvalsh_tridiagonal(
+                    self.diag, self.off, select="i", select_range=(self.m - 1, self.m - 1)
+                )[0]
+            )
+        return self._top
+
+    def _apply(self, C: np.ndarray, trans: str) -> np.ndarray:
+        """``Q·C`` (trans ``"N"``) or ``Qᵀ·C`` (``"T"``) for C of shape (m, k), in place."""
+        if self.m > 1:
+            k = C.shape[1]
+            out, _, info = _ORMQR(
+                "L", trans, self.reflectors, self.tau, C[1:], lwork=64 * (k + 65)
+            )
+            if info != 0:
+                raise np.linalg.LinAlgError(f"ormqr failed (info={info})")
+            C[1:] = out
+        return C
+
+    def solve_shifted(self, b: np.ndarray, shifts: np.ndarray) -> np.ndarray | None:
+        """Rows ``(A + s·I)⁻¹·b`` for each shift s (None if one is not positive definite)."""
+        bt = self._apply(np.array(b, dtype=np.float64)[:, None], "T")[:, 0]
+        Z = np.empty((self.m, shifts.size), order="F")
+        for k, s in enumerate(shifts.tolist()):
+            _, _, z, info = _PTSV(self.diag + s, self.off, bt)
+            if info != 0:
+                return None
+            Z[:, k] = z
+        return self._apply(Z, "N").T
 
 
 class _Factor:
@@ -389,9 +618,19 @@ class _ActiveSet:
     """Polish a coordinate-descent solution by solving the KKT system on its active set."""
 
     def __init__(self, Xc: np.ndarray, yc: np.ndarray, gram: np.ndarray | None):
-        self.Xc, self.n = Xc, Xc.shape[0]
+        self._setup(Xc, Xc.T @ yc / Xc.shape[0], gram, Xc.shape[0])
+
+    @classmethod
+    def from_gram(cls, gram: np.ndarray, c: np.ndarray, n: int) -> _ActiveSet:
+        """From ``G = XcᵀXc/n`` and ``c = Xcᵀyc/n`` alone."""
+        self = cls.__new__(cls)
+        self._setup(None, c, gram, n)
+        return self
+
+    def _setup(self, Xc, c, gram, n) -> None:
+        self.Xc, self.n = Xc, n
         self.G = gram  # XcᵀXc/n, or None when d > n (then products go through Xc)
-        self.c = Xc.T @ yc / self.n
+        self.c = c
         self.c_max = float(np.max(np.abs(self.c)))
         self._cache: _Factor | None = None  # the last factorization, to be grown
 
@@ -461,7 +700,7 @@ class _ActiveSet:
         if f is None:
             return None
         pos = f.pos[S]
-        rhs = np.empty(f.order.size)
+        rhs = np.empty((f.order.size, *b.shape[1:]))
         rhs[pos] = b
         x, info = _POTRS(f.R, rhs, lower=False)
         return x[pos] if info == 0 else None
@@ -491,13 +730,71 @@ class _ActiveSet:
             s = np.concatenate([s[~flipped], np.sign(r[entering])])
         return None
 
-    def kkt_violation(self, W: np.ndarray, l1s: np.ndarray, l2s: np.ndarray) -> np.ndarray:
-        """Largest KKT violation per row of ``W`` (n_alphas, d), relative to ``max|c|``."""
+    def polish_path(self, W: np.ndarray, l1s: np.ndarray, l2s: np.ndarray):
+        """Polish every row of ``W`` (n_alphas, d) at once where its sign pattern is right.
+
+        Consecutive α with the same sign pattern ``s`` on the same support S share one
+        factorization: for the Lasso ``w_S = G_SS⁻¹c_S − α·G_SS⁻¹s_S`` (one Cholesky, two
+        right-hand sides, grown from the previous support's factor); for the elastic net, whose
+        matrix ``G_SS + 2(1−ρ)α·I`` moves with α, one ``eigh`` of ``G_SS`` serves every α of
+        the run. All rows are then checked against the KKT conditions together (one matrix
+        product). Returns ``(ok, grad)``: the rows verified (replaced in ``W``; the others
+        are left as they were) and the gradient ``c − Gw − 2·l2·w`` of the new rows.
+        """
+        K = W.shape[0]
+        signs = np.sign(W)
+        new = np.zeros_like(W)
+        solved = np.ones(K, dtype=bool)
+        cuts = np.flatnonzero(np.any(signs[1:] != signs[:-1], axis=1)) + 1
+        bounds = np.concatenate([[0], cuts, [K]]).tolist()
+        for a, b in itertools.pairwise(bounds):
+            S = np.flatnonzero(signs[a])
+            if S.size:
+                WS = self._solve_run(S, signs[a, S], l1s[a:b], l2s[a:b])
+                if WS is None:
+                    solved[a:b] = False
+                else:
+                    new[a:b, S] = WS
+        grad = self.gradient(new, l2s)
+        bound = l1s + KKT_SLACK * np.maximum(l1s, self.c_max)
+        ok = (
+            solved
+            & np.all(np.sign(new) == signs, axis=1)
+            & np.all((signs != 0) | (np.abs(grad) <= bound[:, None]), axis=1)
+        )
+        W[ok] = new[ok]
+        return ok, grad
+
+    def _solve_run(self, S: np.ndarray, s: np.ndarray, l1s: np.ndarray, l2s: np.ndarray):
+        """Rows ``(G_SS + 2·l2·I)⁻¹(c_S − l1·s)`` for each (l1, l2) of a run, or None."""
+        if not np.any(l2s):  # the Lasso: affine in α
+            U = self._solve(S, 0.0, np.column_stack([self.c[S], s]))
+            if U is None:
+                return None
+            return U[:, 0] - l1s[:, None] * U[:, 1]
+        lam, V, info = _SYEVD(self._G_SS(S), compute_v=1, lower=0, overwrite_a=1)
+        if info != 0:
+            return None
+        den = lam[None, :] + 2.0 * l2s[:, None]
+        if not np.all(den.min(axis=1) >= RCOND_MIN * den.max(axis=1)):
+            return None
+        p, q = self.c[S] @ V, s @ V  # Vᵀc_S, Vᵀs
+        return ((p - l1s[:, None] * q) / den) @ V.T
+
+    def gradient(self, W: np.ndarray, l2s: np.ndarray) -> np.ndarray:
+        """``c − G·w − 2·l2·w`` per row of ``W``; it must equal ``l1·sign(w)`` on the support."""
         if self.G is not None:
             GW = W @ self.G
         else:
             GW = (self.Xc @ W.T).T @ self.Xc / self.n
-        grad = self.c[None, :] - GW - 2.0 * l2s[:, None] * W  # must equal l1·sign(w)
+        return self.c[None, :] - GW - 2.0 * l2s[:, None] * W
+
+    def kkt_violation(
+        self, W: np.ndarray, l1s: np.ndarray, l2s: np.ndarray, grad: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Largest KKT violation per row of ``W`` (n_alphas, d), relative to ``max|c|``."""
+        if grad is None:
+            grad = self.gradient(W, l2s)
         viol = np.where(
             W != 0,
             np.abs(grad - l1s[:, None] * np.sign(W)),
@@ -506,8 +803,12 @@ class _ActiveSet:
         return viol.max(axis=1) / (self.c_max if self.c_max > 0 else 1.0)
 
 
-_POTRF, _POCON, _POTRS, _TRTRS = scipy.linalg.lapack.get_lapack_funcs(
-    ("potrf", "pocon", "potrs", "trtrs"), (np.zeros(1),)
+_POTRF, _POCON, _POTRS, _TRTRS, _SYEVD = scipy.linalg.lapack.get_lapack_funcs(
+    ("potrf", "pocon", "potrs", "trtrs", "syevd"), (np.zeros(1),)
+)
+_SYTRD, _SYTRD_LWORK, _ORMQR, _PTSV = (
+    scipy.linalg.lapack.dsytrd, scipy.linalg.lapack.dsytrd_lwork,
+    scipy.linalg.lapack.dormqr, scipy.linalg.lapack.dptsv,
 )
 
 
@@ -540,21 +841,34 @@ def _sk_enet_path(Xf, yf, gram, Xy, sk_alphas, sk_l1, tol, coef_init=None) -> np
     return coefs.T  # (n_alphas, d)
 
 
-def _l1_path(Xc: np.ndarray, yc: np.ndarray, alphas: np.ndarray, rho: float):
+def _l1_setup(data: _Data) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """``(X for the CD, XcᵀXc, Xcᵀyc)``; the Gram (and no centered copy) when n > d."""
+    if data.n > data.d:  # with a Gram, scikit-learn's CD never reads X
+        gram_n, xty = data.gram()
+        return data.X, gram_n, xty
+    return np.asfortranarray(data.Xc), None, None
+
+
+def _l1_path(data: _Data, alphas: np.ndarray, rho: float):
     """Lasso (ρ = 1) / elastic-net path: warm-started CD, then exact active-set polishing."""
-    n, d = Xc.shape
-    sk = [sklearn_equivalent("enet", a, n, rho) for a in alphas]
-    sk_alphas = np.array([e["alpha"] for e in sk])
+    sk_alphas = (2.0 - rho) * alphas  # sklearn_equivalent("enet", α, n, ρ)["alpha"]
+    Xf, gram_n, Xy = _l1_setup(data)
+    with _one_blas_thread():
+        return _l1_solve(data, Xf, gram_n, Xy, alphas, sk_alphas, rho)
+
+
+def _l1_solve(data, Xf, gram_n, Xy, alphas, sk_alphas, rho):
+    n, yc = data.n, data.yc
     sk_l1 = rho / (2.0 - rho)
-    use_gram = n > d
-    Xf = Xc if use_gram else np.asfortranarray(Xc)  # with a Gram the CD never reads X
-    gram_n = np.ascontiguousarray(Xf.T @ Xf) if use_gram else None
-    Xy = Xf.T @ yc if use_gram else None
-    gram = gram_n / n if use_gram else None
     coefs = _sk_enet_path(Xf, yc, gram_n, Xy, sk_alphas, sk_l1, CD_TOL)
-    solver = _ActiveSet(Xc, yc, gram)
+    if gram_n is not None:
+        solver = _ActiveSet.from_gram(gram_n / n, Xy / n, n)
+    else:
+        solver = _ActiveSet(data.Xc, yc, None)
     l1s, l2s = rho * alphas, (1.0 - rho) * alphas
-    for k in range(len(alphas)):
+    ok, grad = solver.polish_path(coefs, l1s, l2s)
+    redo = np.flatnonzero(~ok)
+    for k in redo.tolist():  # the CD's sign pattern was off: polish this α alone
         w = solver.polish(coefs[k], l1s[k], l2s[k])
         if w is None:  # unverified: tight CD from where we are, then try again
             tight = _sk_enet_path(
@@ -565,7 +879,9 @@ def _l1_path(Xc: np.ndarray, yc: np.ndarray, alphas: np.ndarray, rho: float):
             if w is None:
                 w = tight
         coefs[k] = w
-    return coefs, solver.kkt_violation(coefs, l1s, l2s)
+    if redo.size:
+        grad[redo] = solver.gradient(coefs[redo], l2s[redo])
+    return coefs, solver.kkt_violation(coefs, l1s, l2s, grad)
 
 
 # --------------------------------------------------------------------------- public API
@@ -605,12 +921,12 @@ def alpha_max(X: Any, y: Any, *, l1_ratio: float = 1.0, standardize: bool = Fals
     0 when y or every column of X is constant. ``standardize`` as in
     :func:`coefficient_paths`.
     """
-    X, y = _validate_xy(X, y)
+    X, y, x_mean = _validate_xy(X, y)
     rho = _check_l1_ratio(l1_ratio)
     if rho == 0.0:
         raise ValueError("alpha_max is infinite for l1_ratio = 0 (Ridge never zeroes weights)")
-    c = _center(X, y, bool(standardize))
-    return _alpha_max_centered(c.Xc, c.yc, rho)
+    data = _Data(X, y, x_mean, bool(standardize))
+    return _alpha_max_of(data.xty(), data.n, rho)
 
 
 def coefficient_paths(
@@ -647,39 +963,44 @@ def coefficient_paths(
     rho_in = _check_l1_ratio(l1_ratio)
     if feature_names is None and hasattr(X, "columns"):
         feature_names = [str(col) for col in X.columns]
-    X, y = _validate_xy(X, y)
+    X, y, x_mean = _validate_xy(X, y)
     names = None
     if feature_names is not None:
         names = tuple(str(f) for f in feature_names)
         if len(names) != X.shape[1]:
             raise ValueError(f"{len(names)} feature_names for {X.shape[1]} features")
     family, rho = _effective(model, rho_in)
-    c = _center(X, y, bool(standardize))
+    data = _Data(X, y, x_mean, bool(standardize))
     if alphas is not None:
         grid = _check_alphas(alphas)
     else:
         n_alphas = _check_int(n_alphas, "n_alphas", 1)
     if family == "ridge":
-        solver = _RidgeSolver(c.Xc, c.yc, c.const)
+        solver = _RidgeSolver(data)
         if alphas is None:
             grid = _default_ridge_alphas(solver.top, n_alphas)
         coefs = solver.path(grid)
-        kkt = solver.checker.kkt_violation(coefs, np.zeros_like(grid), grid)
+        with _one_blas_thread():
+            kkt = solver.checker.kkt_violation(coefs, np.zeros_like(grid), grid)
     else:
         if alphas is None:
-            grid = _default_l1_alphas(c, rho, n_alphas)
-        coefs, kkt = _l1_path(c.Xc, c.yc, grid, rho)
-    standardized = c.x_scale is not None
+            _l1_setup(data)  # the Gram first (when used), which gives Xcᵀyc on the way
+            grid = _default_l1_alphas(data, rho, n_alphas)
+        coefs, kkt = _l1_path(data, grid, rho)
+    data.ensure_const()  # sets x_scale
+    standardized = data.x_scale is not None
     return PathResult(
         alphas=grid,
         coefs=coefs,
-        intercepts=np.full(grid.shape, c.y_mean) if standardized else c.y_mean - coefs @ c.x_mean,
+        intercepts=(
+            np.full(grid.shape, data.y_mean) if standardized else data.y_mean - coefs @ x_mean
+        ),
         model=model,
         l1_ratio=rho,
         feature_names=names,
         standardized=standardized,
-        x_mean=c.x_mean if standardized else None,
-        x_scale=c.x_scale,
+        x_mean=x_mean if standardized else None,
+        x_scale=data.x_scale,
         kkt_violation=kkt,
     )
 
@@ -707,7 +1028,7 @@ def cross_validate_path(
 
     model = _check_model(model)
     rho_in = _check_l1_ratio(l1_ratio)
-    X, y = _validate_xy(X, y)
+    X, y, x_mean = _validate_xy(X, y)
     cv = _check_int(cv, "cv", 2)
     if cv > X.shape[0]:
         raise ValueError(f"cv={cv} folds need at least {cv} samples, got {X.shape[0]}")
@@ -717,11 +1038,11 @@ def cross_validate_path(
         grid = _check_alphas(alphas)
     else:
         n_alphas = _check_int(n_alphas, "n_alphas", 1)
-        c = _center(X, y, bool(standardize))
+        data = _Data(X, y, x_mean, bool(standardize))
         if family == "ridge":
-            grid = _default_ridge_alphas(_RidgeSolver(c.Xc, c.yc, c.const).top, n_alphas)
+            grid = _default_ridge_alphas(_RidgeSolver(data).top, n_alphas)
         else:
-            grid = _default_l1_alphas(c, rho, n_alphas)
+            grid = _default_l1_alphas(data, rho, n_alphas)
     folds = KFold(n_splits=cv, shuffle=True, random_state=seed).split(X)
     fold_mse = np.empty((cv, grid.size))
     for i, (train, test) in enumerate(folds):

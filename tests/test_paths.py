@@ -140,17 +140,23 @@ def test_ridge_tiny_alphas_still_exact():
 
 def test_ridge_uses_one_factorization(monkeypatch):
     calls = []
-    for name in ("eigh", "svd"):
-        real = getattr(scipy.linalg, name)
 
-        def counted(*args, _real=real, _name=name, **kwargs):
-            calls.append(_name)
-            return _real(*args, **kwargs)
+    def count(owner, attr, name):
+        real = getattr(owner, attr)
 
-        monkeypatch.setattr(scipy.linalg, name, counted)
+        def counted(*args, **kwargs):
+            calls.append(name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, attr, counted)
+
+    for name in ("eigh", "svd", "cholesky", "cho_factor"):
+        count(scipy.linalg, name, name)
+    count(paths, "_SYTRD", "sytrd")  # the tridiagonal reduction of the Gram
+    count(paths, "_POTRF", "potrf")
     X, y = _random(n=400, d=30)
     res = coefficient_paths(X, y, model="ridge", n_alphas=100)
-    assert calls == ["eigh"]
+    assert calls == ["sytrd"]
     assert res.coefs.shape == (100, 30)
 
 
