@@ -60,11 +60,40 @@ def rerun_times(epochs: int = 1000, repeats: int = 15) -> dict[str, dict[str, fl
     return {"new setting (train + draw)": _summary(miss), "same scene (cached)": _summary(hit)}
 
 
+def server_rerun_times(epochs: int = 1000, repeats: int = 21) -> dict[str, dict[str, float]]:
+    """The same, as a browser sees it: a real server and a websocket session per repeat
+    (benchmarks.load), timing the widget change from sending it to ``script_finished``."""
+    import asyncio
+
+    from benchmarks import load
+
+    proc = load.start_server(load.free_port())
+    try:
+        query = f"epochs={epochs}"
+        asyncio.run(load.run_session(proc.url, query))  # warm-up: imports, first scene
+        miss, hit = [], []
+        for i in range(repeats):
+            lr = round(0.03 + 0.0007 * i + (time.time() % 1) * 1e-5, 9)  # new: a cache miss
+            for value, out in ((lr, miss), (lr, hit)):  # the second time: the shared cache
+                res = asyncio.run(load.run_session(proc.url, query,
+                                                   load.Change(load.LR_LABEL, value, "lr")))
+                if not (res.ok and res.change_applied):
+                    raise RuntimeError(f"session failed: {res.error or res.exceptions}")
+                out.append(res.change_s)
+    finally:
+        load.stop_server(proc)
+    return {"new setting (train + draw)": _summary(miss), "same scene (cached)": _summary(hit)}
+
+
 def main() -> dict:
     torch.set_num_threads(1)
-    results = {"rerun_seconds_1000_epochs_N100": rerun_times(), "payload_bytes": payloads()}
-    print("\nGradient-descent page")
-    for name, s in results["rerun_seconds_1000_epochs_N100"].items():
+    results = {"rerun_seconds_1000_epochs_N100": server_rerun_times(),
+               "apptest_rerun_seconds_1000_epochs_N100": rerun_times(),
+               "payload_bytes": payloads()}
+    print("\nGradient-descent page (rerun after a change: server + websocket client; AppTest)")
+    for name, s in [*results["rerun_seconds_1000_epochs_N100"].items(),
+                    *((f"AppTest, {k}", v) for k, v in
+                      results["apptest_rerun_seconds_1000_epochs_N100"].items())]:
         print(f"  rerun, {name:30s} median {s['median'] * 1000:7.1f} ms "
               f"(min {s['min'] * 1000:.1f}, max {s['max'] * 1000:.1f}, n={s['n']})")
     for name, b in results["payload_bytes"].items():

@@ -112,9 +112,25 @@ def _arr(a: Any) -> np.ndarray:
     return np.asarray(a, dtype=np.float64)
 
 
-def _round(a: np.ndarray, digits: int = 6) -> list:
-    """Short JSON numbers for per-frame data (a frame's arrays are tiny, lists beat base64)."""
-    return [float(f"{v:.{digits}g}") for v in np.ravel(a)]
+def _rounded(a: Any, digits: int = 6) -> np.ndarray:
+    """``a`` rounded to ``digits`` significant digits, vectorized (same shape, float64).
+
+    ``k / 10^e`` (or ``k · 10^e``) with an integer ``k`` is the double nearest to that
+    decimal, so JSON prints it short. Non-finite numbers pass through unchanged.
+    """
+    v = np.asarray(a, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        e = digits - 1 - np.floor(np.log10(np.abs(v)))
+        e = np.where(np.isfinite(e), e, 0.0)
+        p = 10.0 ** np.abs(e)  # an exact power of ten to scale up by, or down by
+        out = np.where(e >= 0, np.round(v * p) / p, np.round(v / p) * p)
+    return np.where(np.isfinite(out), out, v)
+
+
+def _round(a: Any, digits: int = 6) -> list:
+    """Short JSON numbers for per-frame data (a frame's arrays are tiny, lists beat base64).
+    For many frames, round all of them at once with :func:`_rounded` and slice."""
+    return _rounded(a, digits).ravel().tolist()
 
 
 def _sample_rows(n: int, cap: int, seed: int = 0) -> np.ndarray:
@@ -312,13 +328,18 @@ def gd_animation_figure(
         layout["annotations"] = _titles("Data and fitted line" + shown, "Loss per epoch",
                                         "Loss surface over (w, b)")
 
+        # Every frame's numbers rounded at once (per-frame rounding is most of the build).
+        xr_r, loss_r = _round(xr), _rounded(loss)
+        w_r, b_r = _rounded(W[:, 0]), _rounded(b)
+        lines_r = _rounded(W[idx, 0][:, None] * xr[None, :] + b[idx][:, None])
+
         def frame(k_pos: int) -> dict[str, Any]:
             k = int(idx[k_pos])
             trail = idx[max(0, k_pos - TRAIL_LENGTH):k_pos + 1]
             return {"name": str(k), "traces": [line_trace, marker_trace, point_trace], "data": [
-                {"x": _round(xr), "y": _round(W[k, 0] * xr + b[k])},
-                {"x": [k], "y": _round(loss[k:k + 1])},
-                {"x": _round(W[trail, 0]), "y": _round(b[trail]),
+                {"x": xr_r, "y": lines_r[k_pos].tolist()},
+                {"x": [k], "y": loss_r[k:k + 1].tolist()},
+                {"x": w_r[trail].tolist(), "y": b_r[trail].tolist(),
                  "marker": {"size": [5] * (len(trail) - 1) + [13]}},
             ]}
     else:
@@ -370,15 +391,19 @@ def gd_animation_figure(
                                         "Weights per epoch (dashed: least squares)")
         layout["showlegend"] = False
 
+        loss_r, w_r = _rounded(loss), _rounded(W[:, :show])
+        pred_r = _rounded(W[idx] @ X[rows].T + b[idx][:, None], 4)
+
         def frame(k_pos: int) -> dict[str, Any]:
             k = int(idx[k_pos])
             return {"name": str(k), "traces": [pred_trace, marker_trace, wmark_trace], "data": [
-                {"y": _round(X[rows] @ W[k] + b[k], 4)},
-                {"x": [k], "y": _round(loss[k:k + 1])},
-                {"x": [k] * show, "y": _round(W[k, :show])},
+                {"y": pred_r[k_pos].tolist()},
+                {"x": [k], "y": loss_r[k:k + 1].tolist()},
+                {"x": [k] * show, "y": w_r[k].tolist()},
             ]}
 
     frames = [frame(p) for p in range(len(idx))]
+    layout = typed_arrays(layout)  # before the controls: their hundreds of steps hold no arrays
     layout.update(_controls([f["name"] for f in frames], [f["name"] for f in frames], start))
     # Frames hold short plain lists already; only the static traces carry arrays.
-    return {"data": typed_arrays(traces), "layout": typed_arrays(layout), "frames": frames}
+    return {"data": typed_arrays(traces), "layout": layout, "frames": frames}

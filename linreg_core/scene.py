@@ -40,31 +40,38 @@ def load_dataset(s: GDSettings) -> data.Dataset:
                         outliers=s.outliers if s.dataset == "outliers" else 0.0)
 
 
-# Full-batch runs on at least this many numbers (rows × features) take their gradient from
-# AᵀA (computed once) instead of autograd over all of X each epoch: same iterates (to ~1e-7
-# relative, tested), O(D²) per epoch instead of O(N·D).
+# Large data (at least this many numbers, rows × features) get their readouts (optimum, λmax,
+# R²) from AᵀA too, instead of from X.
 GRAM_THRESHOLD = 1_000_000
 
 
 def uses_gram(s: GDSettings, n_rows: int, n_features: int) -> bool:
-    return s.batch == "full" and n_rows * n_features >= GRAM_THRESHOLD
+    """Full-batch scenes take their gradient from AᵀA and AᵀY (computed once, float64): the
+    same iterates as the notes' autograd loop (to ~1e-7 relative, tested) at O(D²) per epoch
+    instead of O(N·D) plus autograd's overhead, which is what a rerun at 1000 epochs costs
+    on small data and all of it on large data."""
+    return s.batch == "full"
 
 
 def build_gd_scene(s: GDSettings, *, max_frames: int = 300, start_epoch: int | None = None,
-                   on_epoch=None, dataset: data.Dataset | None = None) -> GDScene:
+                   on_epoch=None, dataset: data.Dataset | None = None,
+                   reference: bool = False) -> GDScene:
     """Load the data (or take ``dataset``, e.g. an upload), train, and compute the readouts
-    and the animation for one scene."""
+    and the animation for one scene. ``reference=True`` trains with the notes' autograd loop
+    even where the page takes the gradient from AᵀA (what an exported script replays)."""
     ds = dataset if dataset is not None else load_dataset(s)
     X = ds.X
     if s.standardize:
         X, _, _ = data.standardize(X)
     d = X.shape[1]
     gram = analysis_gram = None
-    if X.shape[0] * d >= GRAM_THRESHOLD:  # the readouts of large data come from AᵀA too
+    fast = uses_gram(s, X.shape[0], d) and not reference
+    if fast or X.shape[0] * d >= GRAM_THRESHOLD:
         from linreg_core.training import gram_stats
 
-        analysis_gram = gram_stats(X, ds.y)
-        gram = analysis_gram if uses_gram(s, X.shape[0], d) else None
+        gram = gram_stats(X, ds.y)
+        analysis_gram = gram if X.shape[0] * d >= GRAM_THRESHOLD else None
+        gram = gram if fast else None
     if s.init == "random":
         if ds.notes_init is not None and not s.standardize:
             init = (ds.notes_init, 0.0)

@@ -254,6 +254,13 @@ def fit_gd(
     if l1_mode not in L1_MODES:
         raise ValueError(f"l1_mode must be one of {L1_MODES}, got {l1_mode!r}")
     full_batch = batch_size is None or batch_size >= n
+    settings = {
+        "lr": lr, "epochs": epochs, "optimizer": optimizer, "batch_size": batch_size,
+        "seed": int(seed), "penalty": penalty, "alpha": float(alpha),
+        "l1_ratio": float(l1_ratio), "l1_mode": l1_mode,
+        "momentum": float(momentum) if optimizer == "sgd" else None,
+        "gradient": gradient,
+    }
 
     gen = torch.Generator().manual_seed(int(seed))
     if gradient == "gram":  # the data are only read once, into AᵀA and AᵀY
@@ -273,6 +280,12 @@ def fit_gd(
     use_gram = gradient == "gram"
     if use_gram and not full_batch:
         raise ValueError("gradient='gram' needs full batches (batch_size=None)")
+    if use_gram and optimizer != "adam":
+        gs = gram if gram is not None else gram_stats(X_np, y_np)
+        hist = _gram_loop(gs, W0.numpy(), b0.numpy(), lr=lr, epochs=epochs, optimizer=optimizer,
+                          momentum=float(momentum), penalty=penalty, l1=l1, l2=l2, prox=prox,
+                          on_epoch=on_epoch, callback_every=callback_every)
+        return _result(*hist, epochs=epochs, settings=settings)
     if use_gram:
         gs = gram if gram is not None else gram_stats(X_np, y_np)
         G = torch.as_tensor(gs.G)
@@ -427,21 +440,93 @@ def fit_gd(
                         break
 
     n_states = last + 1
-    loss_arr = hist_loss[:n_states].copy()
+    return _result(hist_W[:n_states].numpy(), hist_b[:n_states].numpy(), hist_loss[:n_states],
+                   diverged_epoch, cause, stopped, epochs=epochs, settings=settings)
+
+
+def _result(weights: np.ndarray, bias: np.ndarray, loss: np.ndarray, diverged_epoch: int | None,
+            cause: str | None, stopped: bool, *, epochs: int, settings: dict) -> GDResult:
     return GDResult(
-        weights=hist_W[:n_states].numpy().astype(np.float64),
-        bias=hist_b[:n_states].numpy().astype(np.float64),
-        loss=loss_arr,
+        weights=weights.astype(np.float64),
+        bias=bias.astype(np.float64),
+        loss=loss.copy(),
         epochs_requested=epochs,
         diverged=diverged_epoch is not None,
         diverged_epoch=diverged_epoch,
         divergence_cause=cause,
         stopped=stopped,
-        settings={
-            "lr": lr, "epochs": epochs, "optimizer": optimizer, "batch_size": batch_size,
-            "seed": int(seed), "penalty": penalty, "alpha": float(alpha),
-            "l1_ratio": float(l1_ratio), "l1_mode": l1_mode,
-            "momentum": float(momentum) if optimizer == "sgd" else None,
-            "gradient": gradient,
-        },
+        settings=settings,
     )
+
+
+def _gram_loop(gs: GramStats, W0: np.ndarray, b0: np.ndarray, *, lr: float, epochs: int,
+               optimizer: str, momentum: float, penalty: str | None, l1: float, l2: float,
+               prox: bool, on_epoch, callback_every: int):
+    """Full-batch gradient descent from the Gram statistics, in NumPy.
+
+    The same arithmetic as the torch path of ``gradient="gram"`` (objective and gradient in
+    float64 from ``G`` and ``c``, the parameters kept and updated in their own dtype, the
+    notes' step ``W -= η·∂L/∂W`` or torch's SGD-with-momentum rule), without a tensor
+    library's per-operation overhead: an epoch is one (D+1)×(D+1) product and a few vector
+    operations, microseconds at the page's sizes. Adam goes through ``torch.optim.Adam``.
+    The parameters live in one array ``P = [W; b]`` of shape ``(D_in + 1, D_out)``.
+    Returns ``(weights, bias, loss, diverged_epoch, cause, stopped)`` histories.
+    """
+    G, c, yy = gs.G, gs.c, float(gs.yy)
+    d_in, d_out = W0.shape
+    ptype = W0.dtype.type
+    P = np.concatenate([W0, b0[None, :]]).astype(W0.dtype)
+    step, shrink, mu = ptype(lr), ptype(lr * l1), ptype(momentum)
+    hist = np.empty((epochs + 1, d_in + 1, d_out), dtype=P.dtype)
+    hist_loss = np.empty(epochs + 1)
+    hist[0] = P
+    scale = 2.0 / d_out
+    buf = None
+
+    def value_and_grad() -> tuple[float, np.ndarray]:
+        theta = P.astype(np.float64)
+        r = G @ theta - c  # (AᵀAθ − AᵀY)/N
+        mse = (float((theta * (r - c)).sum()) + yy) / d_out  # (θᵀGθ − 2θᵀc + yy)/D_out
+        grad = scale * r  # ∂MSE/∂θ = (2/N)·Aᵀ(Aθ − Y), N folded into G, c
+        if penalty is None:
+            return max(mse, 0.0), grad
+        W64 = theta[:-1]
+        value = 0.5 * mse + l2 * float((W64 ** 2).sum())
+        grad *= 0.5
+        grad[:-1] += 2.0 * l2 * W64
+        if l1:
+            value += l1 * float(np.abs(W64).sum())
+            if not prox:
+                grad[:-1] += l1 * np.sign(W64)
+        return value, grad
+
+    limit = math.inf
+    diverged_epoch: int | None = None
+    cause: str | None = None
+    stopped = False
+    last = 0
+    for epoch in range(epochs + 1):
+        value, grad = value_and_grad()
+        hist_loss[epoch] = value
+        if epoch == 0:
+            limit = DIVERGENCE_FACTOR * max(value, 1e-30)
+        if not math.isfinite(value):
+            diverged_epoch, cause = epoch, "the loss became infinite or NaN"
+        elif value > limit:
+            diverged_epoch, cause = epoch, (
+                f"the loss grew above {DIVERGENCE_FACTOR:.0e} × its initial value")
+        if diverged_epoch is not None or epoch == epochs or stopped:
+            break
+        g = grad.astype(P.dtype)
+        if optimizer == "sgd":  # torch.optim.SGD: buf = μ·buf + g (buf = g at first), p -= η·buf
+            buf = g if buf is None else buf * mu + g
+            g = buf
+        P -= step * g  # the notes' step, W -= η·∂L/∂W and b -= η·∂L/∂b
+        if prox:  # soft-threshold: the proximal map of η·α·ρ·||W||₁
+            P[:-1] = np.sign(P[:-1]) * np.maximum(np.abs(P[:-1]) - shrink, ptype(0))
+        hist[epoch + 1] = P
+        last = epoch + 1
+        if on_epoch is not None and (last % callback_every == 0 or last == epochs):
+            stopped = on_epoch(last, value) is False  # a stop still records the state's loss
+    n = last + 1
+    return hist[:n, :-1], hist[:n, -1], hist_loss[:n], diverged_epoch, cause, stopped

@@ -317,8 +317,9 @@ def main() -> None:
     if scene.dataset.description and not presenting():
         st.caption(f"**Data:** {plain(scene.dataset.description)}. **Start:** "
                    f"{scene.init_note}."
-                   + (" **Gradient:** from AᵀA computed once (the large-data fast path; the "
-                      "same iterates as the autograd loop)." if scene.gram else ""))
+                   + (" **Gradient:** from AᵀA, computed once (the same iterates as the notes' "
+                      "autograd loop to about 1e-7; the math below checks autograd's)."
+                      if scene.gram else ""))
     stability(scene, settings)
     st.plotly_chart(PrebuiltFigure(presenter(scene.figure) if presenting() else scene.figure),
                     key=K + "chart", theme="streamlit",

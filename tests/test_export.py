@@ -64,13 +64,18 @@ def snippet_runs(tmp_path_factory):
 def test_snippet_replays_the_run_exactly(name, snippet_runs):
     code, out, err = snippet_runs[name]
     assert code == 0, err
-    result = build_gd_scene(SNIPPET_CASES[name]).result
+    result = build_gd_scene(SNIPPET_CASES[name], reference=True).result  # the autograd loop
     assert not result.diverged
     last, weights, bias = _final_line_and_params(out)
     assert last == f"Final loss: {result.loss[-1]:.4f}"
     # Not just the rounded loss: the final float32 parameters are bit-for-bit the same.
     assert weights == result.final_weights[:, 0].tolist()
     assert bias == float(result.final_bias[0])
+    # The page's scene (full batches: gradient from AᵀA in float64) agrees to ~1e-7.
+    page = build_gd_scene(SNIPPET_CASES[name]).result
+    np.testing.assert_allclose(page.loss[-1], float(last.split(": ")[1]), rtol=1e-6, atol=1e-4)
+    np.testing.assert_allclose(page.final_weights[:, 0], weights, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(page.final_bias[0], bias, rtol=1e-5, atol=1e-6)
 
 
 def test_snippet_of_the_notes_example_prints_the_notes_number(snippet_runs):
@@ -115,7 +120,7 @@ def test_snippets_replay_runs_in_process(dataset):
         s = GDSettings(dataset=dataset, optimizer=optimizer, batch=batch, init=init,
                        standardize=standardize, lr=0.02, epochs=2 if batch == "single" else 6,
                        batch_size=24, n=50, seed=11, w0=0.5, b0=-1.0, feature="all")
-        result = build_gd_scene(s).result
+        result = build_gd_scene(s, reference=True).result
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
             exec(ex.python_snippet(s), {"__name__": "__main__"})

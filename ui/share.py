@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -20,7 +21,10 @@ def scene_link(params: dict[str, str], url_path: str) -> str:
     return _base_url(url_path) + (f"?{query}" if query else "")
 
 
+@functools.lru_cache(maxsize=256)
 def qr_png(text: str) -> bytes:
+    """The QR code of a link (a scene's settings, no user data), drawn once per link: it is
+    ~15 ms of pure Python that every rerun of every page would otherwise pay."""
     import segno
 
     buffer = io.BytesIO()
