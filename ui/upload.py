@@ -3,30 +3,68 @@
 Everything the user uploads is shown as plain text (escaped, or in a dataframe cell). A file
 that cannot be used gets the loader's message and the fix, and the page keeps showing what it
 showed before.
+
+Where the parsed file lives: in this session's ``st.session_state``, one per page, keyed by
+the SHA-256 of its bytes and its name, and nowhere else. Not ``st.cache_data``: it pickles
+every value it stores (and unpickles a copy on every hit), so user data would go through
+pickle. Not ``st.cache_resource`` either, although it stores objects as they are and a session
+could only hit an entry by uploading the very same bytes: it is one dictionary for the whole
+process, so a session's table would outlive the session (until evicted), would be the same
+mutable object in two sessions that upload the same file (one session's mutation would be
+the other's data), and a hit, or the "another session is computing this" wait, would tell a
+session that someone else uploaded that exact file. Two sessions uploading the same file
+parse it twice; that is the whole cost. For the same reason the data key handed to the pages'
+shared scene caches starts with a random per-session token: a scene trained on an upload can
+only ever be found again by the session that uploaded it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass
 
 import streamlit as st
 
 from linreg_core.data import Dataset
 from linreg_core.limits import LIMITS
-from linreg_core.loader import CSVError, prepare, read_table
+from linreg_core.loader import CSVError, Table, prepare, read_table
 from ui.text import plain
+
+TOKEN = "upload_session_token"
 
 
 @dataclass(frozen=True)
 class Upload:
     dataset: Dataset
-    key: tuple  # identifies the bytes and the choices: a cache key that holds no data
+    # This session's token, the bytes' hash and the choices: a cache key that holds no data
+    # and that no other session can produce.
+    key: tuple
 
 
-@st.cache_data(max_entries=8, ttl=1800, show_spinner=False)
-def _read(data: bytes, name: str):
-    return read_table(data, name=name)
+def session_token() -> str:
+    """A random token for this session (made on first use, kept in its session state)."""
+    token = st.session_state.get(TOKEN)
+    if token is None:
+        token = st.session_state[TOKEN] = secrets.token_hex(16)
+    return token
+
+
+def _read(k: str, data: bytes, name: str, digest: str) -> Table:
+    """The file parsed once per session: the table (or the loader's error) is kept in this
+    session's state under the page's prefix, for this file only; a new file replaces it."""
+    slot = k + "parsed"
+    held = st.session_state.get(slot)
+    if held is None or held[0] != (digest, name):
+        st.session_state.pop(slot, None)  # free the previous file's table before parsing
+        try:
+            result: Table | CSVError = read_table(data, name=name)
+        except CSVError as exc:
+            result = exc
+        held = st.session_state[slot] = ((digest, name), result)
+    if isinstance(held[1], CSVError):
+        raise held[1]
+    return held[1]
 
 
 def csv_block(prefix: str) -> Upload | None:
@@ -38,12 +76,13 @@ def csv_block(prefix: str) -> Upload | None:
         key=k + "file", help="A header row, then one row per sample. Numeric columns are "
                              "offered as features; text columns can be one-hot encoded.")
     if file is None:
+        st.session_state.pop(k + "parsed", None)
         st.info("Upload a CSV file to train on it.")
         return _last_good(k)
     data = file.getvalue()
     digest = hashlib.sha256(data).hexdigest()
     try:
-        table = _read(data, file.name)
+        table = _read(k, data, file.name, digest)
     except CSVError as exc:
         st.error(f"{plain(file.name)}: {plain(exc)}")
         return _keep_previous(k)
@@ -68,7 +107,7 @@ def csv_block(prefix: str) -> Upload | None:
     except CSVError as exc:
         st.error(plain(exc))
         return _keep_previous(k)
-    upload = Upload(dataset=ds, key=(digest, target, tuple(features), text_mode))
+    upload = Upload(dataset=ds, key=(session_token(), digest, target, tuple(features), text_mode))
     st.session_state[k + "last_good"] = upload
     return upload
 
