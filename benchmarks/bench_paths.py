@@ -5,8 +5,9 @@ with the others by ``python -m benchmarks`` (which calls :func:`main` and keeps 
 Times are medians over repeats with [min–max]; the contenders of each row are run
 interleaved, in alternating order, so that background load hits them alike.
 
-(a) Ridge: a 100-α path on 10000×500 random data by ``coefficient_paths`` (one ``eigh``)
-    against a loop of ``Ridge(alpha=2nα).fit`` per α (slow: run only a few times).
+(a) Ridge: a 100-α path on 10000×500 random data by ``coefficient_paths`` (one Gram, one
+    tridiagonal reduction) against a loop of ``Ridge(alpha=2nα).fit`` per α (slow: run only
+    a few times).
 (b) Lasso: ``coefficient_paths`` (exact: coordinate descent at scikit-learn's default
     tolerance, then each α polished by an exact active-set solve) against ``lasso_path``
     with the same α on the same, already centered data, at its default ``tol=1e-4`` and

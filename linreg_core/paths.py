@@ -27,22 +27,35 @@ The same models in scikit-learn's conventions (:func:`sklearn_equivalent`):
 
 How the paths are computed (every α is an exact solution, not an early-stopped one):
 
-* Ridge: ``(XcᵀXc + 2nα·I)·w = Xcᵀyc`` for every α from ONE factorization: ``eigh`` of
-  ``XcᵀXc`` when ``n ≥ 2d`` (and the smallest α is not so small that squaring the condition
-  number would cost accuracy), otherwise one thin SVD of ``Xc``.
+* The Gram ``XcᵀXc`` and ``Xcᵀyc`` (when a solver uses them) come from one syrk. When every
+  column's offset is small next to its spread (:data:`OFFSET_MAX`) they are formed as
+  ``XᵀX − n·x̄x̄ᵀ`` from X itself, without a centered copy, at most doubling the rounding
+  error bound; otherwise from the centered copy.
+* Ridge: ``(XcᵀXc + 2nα·I)·w = Xcᵀyc`` for every α from ONE factorization: when ``n ≥ 2d``
+  (and the smallest α is not so small that squaring the condition number would cost
+  accuracy) a tridiagonal reduction ``XcᵀXc/n = Q·T·Qᵀ`` (LAPACK ``sytrd``, a fraction of
+  an ``eigh``), after which each α costs one O(d) tridiagonal solve and Q is applied to all
+  of them in one product; otherwise one thin SVD of ``Xc``.
 * Lasso and elastic net: scikit-learn's warm-started coordinate-descent ``enet_path`` on the
-  centered data (α mapped as above) finds the active set; each α is then *polished*: the
-  KKT equations restricted to the active set, ``(G_SS + 2(1−ρ)α·I)·w_S = c_S − ρα·s_S``
-  with ``G = XcᵀXc/n``, ``c = Xcᵀyc/n`` and ``s`` the signs, are solved directly (a small
-  Cholesky solve), the signs and the inactive conditions ``|c_j − (Gw)_j| ≤ ρα`` are
-  checked, and the active set is corrected until they hold. A verified solution is exact to
+  centered data (α mapped as above, with the Gram when ``n > d``) finds the active sets;
+  each α is then *polished*: the KKT equations restricted to the active set,
+  ``(G_SS + 2(1−ρ)α·I)·w_S = c_S − ρα·s_S`` with ``G = XcᵀXc/n``, ``c = Xcᵀyc/n`` and
+  ``s`` the signs, are solved directly, and the signs and the inactive conditions
+  ``|c_j − (Gw)_j| ≤ ρα`` are checked. Consecutive α with the same sign pattern share one
+  factorization: for the Lasso ``w_S`` is affine in α (one Cholesky solve with two
+  right-hand sides, the factor grown by blocks from the previous active set's, as the
+  active set mostly grows as α falls); for the elastic net a long run shares a tridiagonal
+  reduction of ``G_SS``, a short one takes a Cholesky per α. Every α is then checked at
+  once (one product with G). Where the check fails, that α alone is polished iteratively
+  (the active set corrected until the conditions hold). A verified solution is exact to
   rounding, whatever tolerance coordinate descent stopped at, so coordinate descent can run
-  at scikit-learn's default tolerance. Along a Lasso path the active set mostly grows as α
-  falls, so its Cholesky factor is grown by blocks rather than recomputed. Where
-  verification fails (a rank-deficient active set, e.g. duplicated columns or more features
-  than samples, where the Lasso solution need not be unique), coordinate descent is rerun
-  at that α with ``tol=1e-12``; :attr:`PathResult.kkt_violation` reports how well every
-  returned solution satisfies the optimality conditions.
+  at scikit-learn's default tolerance. Where verification still fails (a rank-deficient
+  active set, e.g. duplicated columns or more features than samples, where the Lasso
+  solution need not be unique), coordinate descent is rerun at that α with ``tol=1e-12``;
+  :attr:`PathResult.kkt_violation` reports how well every returned solution satisfies the
+  optimality conditions.
+* The small dense solves run with BLAS limited to one thread (:func:`_one_blas_thread`):
+  threads gain nothing on them and, on a busy machine, make each call wait for a core.
 
 Nothing here imports Streamlit; randomness (the cross-validation folds) comes only from a
 local ``random_state``.
@@ -84,6 +97,9 @@ CD_MAX_ITER = 100_000
 #: which the centered Gram is computed as ``XᵀX − n·x̄x̄ᵀ`` without a centered copy of X;
 #: this costs at most a factor ``1/(1 − OFFSET_MAX)`` = 2 in its rounding error bound.
 OFFSET_MAX = 0.5
+#: Elastic-net runs of at least this many α (one active set) share a tridiagonal reduction
+#: of ``G_SS`` instead of one Cholesky factorization per α.
+RUN_TRIDIAGONAL_MIN = 8
 #: Relative slack of the inactive-feature KKT check ``|c_j − (Gw)_j| ≤ ρα``.
 KKT_SLACK = 1e-10
 #: Reciprocal condition number below which an active-set system is not trusted.
@@ -500,7 +516,7 @@ class _RidgeSolver:
         if self.checker.G is not None:
             G = self.checker.G
             if self.keep.size < d:
-                G = G[np.ix_(self.keep, self.keep)]
+                G = G.take(self.keep, axis=0).take(self.keep, axis=1)
             with _one_blas_thread():
                 self._tri = _Tridiagonal(G)
         else:
@@ -554,7 +570,7 @@ class _Tridiagonal:
 
     def __init__(self, A: np.ndarray):
         m = self.m = A.shape[0]
-        lwork = max(1, int(_SYTRD_LWORK(m, lower=1)[0]))
+        lwork = 64 * m  # n·NB, NB = LAPACK's block size (32) or more
         F, self.diag, self.off, self.tau, info = _SYTRD(
             np.array(A, order="F"), lower=1, lwork=lwork, overwrite_a=1
         )
@@ -592,11 +608,16 @@ class _Tridiagonal:
         return C
 
     def solve_shifted(self, b: np.ndarray, shifts: np.ndarray) -> np.ndarray | None:
-        """Rows ``(A + s·I)⁻¹·b`` for each shift s (None if one is not positive definite)."""
-        bt = self._apply(np.array(b, dtype=np.float64)[:, None], "T")[:, 0]
+        """Rows ``(A + s_k·I)⁻¹·b_k`` for each shift ``s_k``, with ``b`` one vector (m,) for
+        all or one per shift (m, k); None if some ``T + s_k·I`` is not positive definite."""
+        Bt = self._apply(np.array(b.reshape(self.m, -1), dtype=np.float64, order="F"), "T")
+        one = Bt.shape[1] == 1
+        if self.m == 1:  # (LAPACK's wrapper wants a non-empty off-diagonal)
+            den = self.diag[0] + shifts
+            return None if not np.all(den > 0) else (Bt[0] / den)[:, None]
         Z = np.empty((self.m, shifts.size), order="F")
         for k, s in enumerate(shifts.tolist()):
-            _, _, z, info = _PTSV(self.diag + s, self.off, bt)
+            _, _, z, info = _PTSV(self.diag + s, self.off, Bt[:, 0 if one else k])
             if info != 0:
                 return None
             Z[:, k] = z
@@ -636,7 +657,7 @@ class _ActiveSet:
 
     def _G_SS(self, S: np.ndarray) -> np.ndarray:
         if self.G is not None:
-            return self.G[np.ix_(S, S)]
+            return self.G.take(S, axis=0).take(S, axis=1)
         XS = self.Xc[:, S]
         return XS.T @ XS / self.n
 
@@ -658,8 +679,8 @@ class _ActiveSet:
         order = np.concatenate([f.order, new])
         if self.G is None:
             return self._factor(order, f.l2)
-        A12 = self.G[np.ix_(f.order, new)]
-        A22 = self.G[np.ix_(new, new)]
+        A12 = self.G.take(new, axis=1).take(f.order, axis=0)
+        A22 = self.G.take(new, axis=0).take(new, axis=1)
         A22.flat[:: new.size + 1] += 2.0 * f.l2
         R12, info = _TRTRS(f.R, A12, lower=False, trans=1)  # R12 = R⁻ᵀ·A12
         if info != 0:
@@ -736,10 +757,12 @@ class _ActiveSet:
         Consecutive α with the same sign pattern ``s`` on the same support S share one
         factorization: for the Lasso ``w_S = G_SS⁻¹c_S − α·G_SS⁻¹s_S`` (one Cholesky, two
         right-hand sides, grown from the previous support's factor); for the elastic net, whose
-        matrix ``G_SS + 2(1−ρ)α·I`` moves with α, one ``eigh`` of ``G_SS`` serves every α of
-        the run. All rows are then checked against the KKT conditions together (one matrix
-        product). Returns ``(ok, grad)``: the rows verified (replaced in ``W``; the others
-        are left as they were) and the gradient ``c − Gw − 2·l2·w`` of the new rows.
+        matrix ``G_SS + 2(1−ρ)α·I`` moves with α, a run of at least
+        :data:`RUN_TRIDIAGONAL_MIN` α shares one tridiagonal reduction of ``G_SS`` (a
+        shorter one takes a Cholesky per α). All rows are then checked against the KKT
+        conditions together (one matrix product). Returns ``(ok, grad)``: the rows verified
+        (replaced in ``W``; the others are left as they were) and the gradient
+        ``c − Gw − 2·l2·w`` of the new rows.
         """
         K = W.shape[0]
         signs = np.sign(W)
@@ -772,14 +795,34 @@ class _ActiveSet:
             if U is None:
                 return None
             return U[:, 0] - l1s[:, None] * U[:, 1]
-        lam, V, info = _SYEVD(self._G_SS(S), compute_v=1, lower=0, overwrite_a=1)
-        if info != 0:
-            return None
-        den = lam[None, :] + 2.0 * l2s[:, None]
-        if not np.all(den.min(axis=1) >= RCOND_MIN * den.max(axis=1)):
-            return None
-        p, q = self.c[S] @ V, s @ V  # Vᵀc_S, Vᵀs
-        return ((p - l1s[:, None] * q) / den) @ V.T
+        # The elastic net: the matrix G_SS + 2·l2·I moves with α. G_SS ⪰ 0, so its
+        # eigenvalues lie in [2·l2, λmax + 2·l2]; where that ratio is ≥ RCOND_MIN no
+        # condition estimate is needed.
+        A = self._G_SS(S)
+        shifts = 2.0 * l2s
+        B = self.c[S][:, None] - s[:, None] * l1s[None, :]
+        if l1s.size >= RUN_TRIDIAGONAL_MIN:  # one reduction A = Q·T·Qᵀ for the run
+            tri = _Tridiagonal(A)
+            if np.all(shifts >= RCOND_MIN * (tri.top_bound + shifts)):
+                return tri.solve_shifted(B, shifts)
+        # else one Cholesky per α (λmax ≤ the trace for the bound)
+        m, trace = S.size, float(np.trace(A))
+        out = np.empty((l1s.size, m))
+        for k, shift in enumerate(shifts.tolist()):
+            Ak = A.copy()
+            Ak.flat[:: m + 1] += shift
+            if shift >= RCOND_MIN * (trace + shift):
+                R, info = _POTRF(Ak, lower=False, clean=True)
+                if info != 0:
+                    return None
+            else:
+                R = _spd_factor(Ak, float(np.abs(Ak).sum(axis=0).max()))
+                if R is None:
+                    return None
+            out[k], info = _POTRS(R, B[:, k], lower=False)
+            if info != 0:
+                return None
+        return out
 
     def gradient(self, W: np.ndarray, l2s: np.ndarray) -> np.ndarray:
         """``c − G·w − 2·l2·w`` per row of ``W``; it must equal ``l1·sign(w)`` on the support."""
@@ -803,12 +846,8 @@ class _ActiveSet:
         return viol.max(axis=1) / (self.c_max if self.c_max > 0 else 1.0)
 
 
-_POTRF, _POCON, _POTRS, _TRTRS, _SYEVD = scipy.linalg.lapack.get_lapack_funcs(
-    ("potrf", "pocon", "potrs", "trtrs", "syevd"), (np.zeros(1),)
-)
-_SYTRD, _SYTRD_LWORK, _ORMQR, _PTSV = (
-    scipy.linalg.lapack.dsytrd, scipy.linalg.lapack.dsytrd_lwork,
-    scipy.linalg.lapack.dormqr, scipy.linalg.lapack.dptsv,
+_POTRF, _POCON, _POTRS, _TRTRS, _SYTRD, _ORMQR, _PTSV = scipy.linalg.lapack.get_lapack_funcs(
+    ("potrf", "pocon", "potrs", "trtrs", "sytrd", "ormqr", "ptsv"), (np.zeros(1),)
 )
 
 

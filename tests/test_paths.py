@@ -132,6 +132,68 @@ def test_polishing_corrects_a_wrong_active_set():
         np.testing.assert_allclose(w, exact, rtol=0, atol=REL * np.abs(exact).max())
 
 
+@pytest.mark.parametrize(("model", "l1_ratio"), MODELS)
+def test_gram_without_a_centered_copy_agrees_with_the_copy(model, l1_ratio, monkeypatch):
+    # near-centered columns: XcᵀXc is formed as XᵀX − n·x̄x̄ᵀ (no copy of X); shifted by a
+    # large offset, the same centered data go through the centered copy instead
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((300, 12)) * rng.uniform(0.5, 2.0, 12) + 0.1
+    y = X[:, :5] @ rng.standard_normal(5) + rng.standard_normal(300)
+    routes = []
+    real = paths._Data._gram_uncentered
+
+    def spy(self):
+        out = real(self)
+        routes.append(out is not None)
+        return out
+
+    monkeypatch.setattr(paths._Data, "_gram_uncentered", spy)
+    near = coefficient_paths(X, y, model=model, l1_ratio=l1_ratio, n_alphas=N_ALPHAS)
+    far = coefficient_paths(X + 1e3, y, model=model, l1_ratio=l1_ratio, alphas=near.alphas)
+    assert routes == [True, False]
+    scale = np.abs(near.coefs).max()
+    np.testing.assert_allclose(near.coefs, far.coefs, rtol=0, atol=1e-9 * scale)
+    _assert_matches_sklearn(near, X, y, l1_ratio)
+
+
+@pytest.mark.parametrize(("model", "l1_ratio"), MODELS)
+def test_standardize_without_a_centered_copy(model, l1_ratio):
+    X, y = _diabetes()  # near-centered columns: the Gram route, scaled afterwards
+    res = coefficient_paths(X, y, model=model, l1_ratio=l1_ratio, standardize=True, n_alphas=8)
+    scaler = StandardScaler().fit(X)
+    np.testing.assert_allclose(res.x_scale, scaler.scale_, rtol=1e-12)
+    _assert_matches_sklearn(res, scaler.transform(X), y, l1_ratio)
+
+
+@pytest.mark.parametrize(("model", "l1_ratio"), MODELS)
+def test_a_single_feature(model, l1_ratio):
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((40, 1))
+    y = 2.0 * X[:, 0] + rng.standard_normal(40)
+    res = coefficient_paths(X, y, model=model, l1_ratio=l1_ratio, n_alphas=6)
+    _assert_matches_sklearn(res, X, y, l1_ratio)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.05, 0.9])
+def test_enet_runs_of_one_active_set_share_a_reduction(l1_ratio, monkeypatch):
+    # with a small ρ the active set stays the same over long runs of α: those share one
+    # tridiagonal reduction (shorter runs: one Cholesky per α); both are checked here
+    calls = []
+    real = paths._SYTRD
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(paths, "_SYTRD", counted)
+    X, y = _random(n=200, d=15)
+    res = coefficient_paths(X, y, model="enet", l1_ratio=l1_ratio, n_alphas=40)
+    if l1_ratio < 0.5:
+        assert calls
+    _assert_matches_sklearn(res, X, y, l1_ratio)
+    assert res.kkt_violation.max() < 1e-9
+
+
 def test_ridge_tiny_alphas_still_exact():
     X, y = _correlated()  # ill-conditioned: the Gram route would square κ, the SVD is used
     res = coefficient_paths(X, y, model="ridge", alphas=np.geomspace(1e-3, 1e-11, 5))
