@@ -53,6 +53,17 @@ def uses_gram(s: GDSettings, n_rows: int, n_features: int) -> bool:
     return s.batch == "full"
 
 
+def gradient_for(s: GDSettings, gram: bool, reference: bool = False) -> str:
+    """How a scene's run takes its gradient: from AᵀA (full batches), from the notes'
+    formula in NumPy (mini-batches and single samples with the plain or momentum step), or
+    by autograd (Adam on batches, and ``reference`` runs). All give the notes' iterates."""
+    if reference:
+        return "autograd"
+    if gram:
+        return "gram"
+    return "autograd" if s.optimizer == "adam" else "formula"
+
+
 def build_gd_scene(s: GDSettings, *, max_frames: int = 300, start_epoch: int | None = None,
                    on_epoch=None, dataset: data.Dataset | None = None,
                    reference: bool = False) -> GDScene:
@@ -88,7 +99,7 @@ def build_gd_scene(s: GDSettings, *, max_frames: int = 300, start_epoch: int | N
     result = fit_gd(X, ds.y, lr=s.lr, epochs=s.epochs, optimizer=s.optimizer,
                     momentum=s.momentum, batch_size=batch_size, init=init, seed=s.seed,
                     on_epoch=on_epoch, callback_every=10,
-                    gradient="gram" if gram is not None else "autograd", gram=gram)
+                    gradient=gradient_for(s, gram is not None, reference), gram=gram)
     W, b = result.final_weights, result.final_bias
     if analysis_gram is not None:
         optimum = analysis.closed_form_from_gram(analysis_gram)

@@ -232,6 +232,38 @@ def test_gram_fast_path_equals_the_autograd_loop(kwargs):
     np.testing.assert_allclose(g.loss, a.loss, rtol=1e-5)
 
 
+@pytest.mark.parametrize(("optimizer", "batch_size"), [("manual", 1), ("manual", 32), ("sgd", 7),
+                                                   ("manual", None), ("sgd", 10_000)])
+def test_formula_path_equals_the_autograd_loop(optimizer, batch_size):
+    d = diabetes()
+    X, _, _ = standardize(d.X)
+    kw = dict(lr=0.02, epochs=12, optimizer=optimizer, batch_size=batch_size, seed=4)
+    a = fit_gd(X, d.y, **kw)
+    f = fit_gd(X, d.y, gradient="formula", **kw)
+    assert f.epochs_run == a.epochs_run == 12
+    scale = np.abs(a.weights).max()
+    np.testing.assert_allclose(f.weights, a.weights, rtol=0, atol=1e-5 * scale)
+    np.testing.assert_allclose(f.bias, a.bias, rtol=1e-5)
+    np.testing.assert_allclose(f.loss, a.loss, rtol=1e-5)
+
+
+def test_formula_path_stops_diverges_and_refuses_what_it_does_not_cover():
+    d = seed_example()
+    calls = []
+    r = fit_gd(d.X, d.y, lr=0.05, epochs=50, batch_size=4, gradient="formula",
+               on_epoch=lambda k, v: calls.append(k) or k < 20, callback_every=10)
+    assert r.stopped
+    assert r.epochs_run == 20
+    assert calls == [10, 20]
+    a = fit_gd(d.X, d.y, lr=3.0, epochs=50, batch_size=4)
+    f = fit_gd(d.X, d.y, lr=3.0, epochs=50, batch_size=4, gradient="formula")
+    assert f.diverged
+    assert f.diverged_epoch == a.diverged_epoch
+    for bad in ({"optimizer": "adam"}, {"penalty": "l2", "alpha": 0.1}):
+        with pytest.raises(ValueError, match="autograd"):
+            fit_gd(d.X, d.y, lr=0.1, epochs=1, batch_size=4, gradient="formula", **bad)
+
+
 def test_gram_fast_path_reproduces_the_notes_numbers():
     d = seed_example()
     g = fit_gd(d.X, d.y, lr=0.1, epochs=100, init=(d.notes_init, 0.0), gradient="gram")
