@@ -827,10 +827,12 @@ class _ActiveSet:
     def gradient(self, W: np.ndarray, l2s: np.ndarray) -> np.ndarray:
         """``c − G·w − 2·l2·w`` per row of ``W``; it must equal ``l1·sign(w)`` on the support."""
         if self.G is not None:
-            GW = W @ self.G
+            grad = W @ self.G
         else:
-            GW = (self.Xc @ W.T).T @ self.Xc / self.n
-        return self.c[None, :] - GW - 2.0 * l2s[:, None] * W
+            grad = (self.Xc @ W.T).T @ self.Xc / self.n
+        grad += 2.0 * l2s[:, None] * W
+        np.subtract(self.c[None, :], grad, out=grad)
+        return grad
 
     def kkt_violation(
         self, W: np.ndarray, l1s: np.ndarray, l2s: np.ndarray, grad: np.ndarray | None = None
@@ -838,6 +840,8 @@ class _ActiveSet:
         """Largest KKT violation per row of ``W`` (n_alphas, d), relative to ``max|c|``."""
         if grad is None:
             grad = self.gradient(W, l2s)
+        if not np.any(l1s):  # the Ridge: the gradient must vanish
+            return np.abs(grad).max(axis=1) / (self.c_max if self.c_max > 0 else 1.0)
         viol = np.where(
             W != 0,
             np.abs(grad - l1s[:, None] * np.sign(W)),
