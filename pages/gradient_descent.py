@@ -344,9 +344,12 @@ def main() -> None:
     st.page_link("pages/regularization.py", query_params=carry,
                  label="Regularization paths on " + ("this diabetes data" if carry.get("dataset")
                                                      else "the diabetes data") + " →")
+    # Opening reruns the page; closed, nothing inside is computed or sent (every session pays
+    # for what a page draws, and a class opens the page at once).
     with st.expander(f"Show the math at epoch {k}: the notes' gradient next to autograd's",
-                     expanded=False):
-        show_the_math(scene, settings, k)
+                     key=K + "math_open", on_change="rerun") as math_box:
+        if math_box.open:
+            show_the_math(scene, settings, k)
 
 
 def _shape(s: GDSettings, dataset) -> tuple[int, int]:

@@ -96,6 +96,9 @@ def test_chosen_init_and_show_the_math_step():
     assert first["x"][-1] == -2.0
     at.button(key="gd_next").click().run()
     assert at.slider(key="gd_inspect").value == 1
+    assert not at.table, "a closed 'Show the math' is drawn (it should cost nothing)"
+    at.session_state["gd_math_open"] = True  # what opening the expander does
+    at.run()
     tables = at.table
     assert tables, "Show the math has no gradient table"
 

@@ -10,7 +10,10 @@ from linreg_core.settings import GDSettings
 
 
 def export_block(scene: GDScene, settings: GDSettings) -> None:
-    with st.expander("Export this run: animation (HTML, GIF), history (CSV, JSON), Python"):
+    with st.expander("Export this run: animation (HTML, GIF), history (CSV, JSON), Python",
+                     key="export_open", on_change="rerun") as box:
+        if not box.open:  # drawn when opened (a rerun): closed, it costs a session nothing
+            return
         names = scene.dataset.feature_names
         cols = st.columns(5)
         cols[0].download_button(

@@ -34,8 +34,11 @@ def qr_png(text: str) -> bytes:
 
 def share_block(params: dict[str, str], url_path: str) -> None:
     """A popover with the scene's link, a QR code for students, and presenter variants."""
-    link = scene_link(params, url_path)
-    with st.popover("Share", icon=":material/share:", width="stretch"):
+    with st.popover("Share", icon=":material/share:", width="stretch",
+                    key=f"share_open_{url_path}", on_change="rerun") as box:
+        if not box.open:  # drawn when opened (a rerun): closed, it costs a session nothing
+            return
+        link = scene_link(params, url_path)
         st.markdown("**This scene as a link.** Everyone who opens it sees the same data, "
                     "settings and animation.")
         st.code(link, language=None, wrap_lines=True)
