@@ -486,7 +486,6 @@ def _blas_limit_one() -> Any:
     return _blas_controller.limit(limits=1, user_api="blas")
 
 
-
 class _RidgeSolver:
     """``(XcᵀXc/n + 2α·I)·w = Xcᵀyc/n`` for every α from one factorization.
 
@@ -495,8 +494,9 @@ class _RidgeSolver:
     ``w(α) = Q·(T + 2α·I)⁻¹·Qᵀc`` costs O(d) per α plus one product with Q for the whole
     grid. Otherwise one thin SVD of ``Xc``. Going through the Gram squares the condition
     number, which costs accuracy only where the shift ``2α`` is tiny next to the top
-    eigenvalue λmax of G: for α below ``1e-6·λmax/2`` the SVD is computed instead (once, for
-    the whole grid).
+    eigenvalue λmax of G: for α below ``1e-6·λ̂/2``, with ``λ̂`` Gershgorin's bound on the
+    eigenvalues of T (``λmax ≤ λ̂ ≤ 3·λmax``), the SVD is computed instead (once, for the
+    whole grid).
     """
 
     def __init__(self, data: _Data):
