@@ -34,6 +34,7 @@ COPY .streamlit/config.toml .streamlit/config.toml
 COPY app.py ./
 COPY linreg_core/ linreg_core/
 COPY pages/ pages/
+COPY views/ views/
 COPY ui/ ui/
 
 USER 10001:10001

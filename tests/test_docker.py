@@ -178,7 +178,7 @@ def test_copies_exist_and_the_dockerignore_keeps_them_in_the_context(df):
         assert not any(fnmatch(src.rstrip("/"), pat) for pat in ignore), src
     # Nothing the app needs is left out: every first-party module the app imports is copied.
     copied = {src.rstrip("/").split("/")[0] for src, _ in _copies(df)}
-    assert {"app.py", "pages", "ui", "linreg_core", ".streamlit"} <= copied
+    assert {"app.py", "pages", "views", "ui", "linreg_core", ".streamlit"} <= copied
 
 
 # --------------------------------------------------------------------------- what it does

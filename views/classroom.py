@@ -7,9 +7,7 @@ import streamlit as st
 from linreg_core.lessons import LESSONS
 from ui.share import qr_png, scene_link
 
-st.markdown("### In class")
-st.markdown(
-    """
+GUIDE = """
 **Before the lecture.** Open a page, set the scene (data, learning rate, epochs…), press
 **Share** at the top right and copy the link: it holds every setting, so everyone who opens
 it sees the same data and the same animation. Identical scenes are computed once on the server
@@ -26,18 +24,22 @@ server is not involved per frame. Drag the slider to scrub, use ◀ Step / Step 
 by epoch, and open *Show the math* to put the notes' gradient formula, with that epoch's
 numbers, next to PyTorch's `.grad`.
 """
-)
 
-st.markdown("### Ready-made scenes")
-for lesson in LESSONS:
-    with st.container(border=True):
-        left, right = st.columns([4, 1])
-        with left:
-            st.markdown(f"**{lesson.title}**")
-            st.markdown(f"*Ask:* {lesson.ask}")
-            st.markdown(f"*They will see:* {lesson.see}")
-            st.page_link(lesson.page, label="Open this scene →", query_params=lesson.params)
-            link = scene_link(lesson.params, lesson.url_path)
-            st.code(link, language=None, wrap_lines=True)
-        with right:
-            st.image(qr_png(link), width=140)
+
+def main() -> None:
+    st.markdown("### In class")
+    st.markdown(GUIDE)
+
+    st.markdown("### Ready-made scenes")
+    for lesson in LESSONS:
+        with st.container(border=True):
+            left, right = st.columns([4, 1])
+            with left:
+                st.markdown(f"**{lesson.title}**")
+                st.markdown(f"*Ask:* {lesson.ask}")
+                st.markdown(f"*They will see:* {lesson.see}")
+                st.page_link(lesson.page, label="Open this scene →", query_params=lesson.params)
+                link = scene_link(lesson.params, lesson.url_path)
+                st.code(link, language=None, wrap_lines=True)
+            with right:
+                st.image(qr_png(link), width=140)

@@ -85,7 +85,7 @@ def _init_state() -> None:
 
 
 def _locked(key: str) -> bool:
-    return key in LOCKS
+    return key in locked_keys()
 
 
 def _nearest_grid(lr: float) -> float:
@@ -255,12 +255,8 @@ COMPACT_CSS = """<style>
 </style>"""
 
 
-LOCKS: set[str] = set()
-
-
 def main() -> None:
-    global LOCKS
-    LOCKS = locked_keys()
+    locks = locked_keys()
     st.markdown(COMPACT_CSS, unsafe_allow_html=True)  # our own constant CSS, no user text
     _init_state()
     settings, upload = sidebar()
@@ -272,8 +268,8 @@ def main() -> None:
     with share:
         share_block(params, "")  # the default page lives at the root
     show_notices(K)
-    if LOCKS:
-        st.caption("Locked by the link: " + plain(", ".join(sorted(LOCKS))))
+    if locks:
+        st.caption("Locked by the link: " + plain(", ".join(sorted(locks))))
     if not presenting():  # on a projector the chart comes first
         st.caption("ŷ = XW + b trained on the mean squared error as the notes do: forward "
                    "pass, `loss.backward()`, the update inside `torch.no_grad()`, gradients "
@@ -363,6 +359,3 @@ def _shape(s: GDSettings, dataset) -> tuple[int, int]:
 def _batches_per_epoch(s: GDSettings, n: int) -> int:
     size = {"full": n, "mini": min(s.batch_size, n), "single": 1}[s.batch]
     return math.ceil(n / size)
-
-
-main()

@@ -3,35 +3,29 @@
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import streamlit as st
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run alone (`streamlit run pages/lr_lab.py`), not via app.py
-    sys.path.insert(0, str(ROOT))
-
-from linreg_core.cache import SceneCache  # noqa: E402
-from linreg_core.figures import PrebuiltFigure  # noqa: E402
-from linreg_core.figures_lab import race_figure, sweep_figure  # noqa: E402
-from linreg_core.lab import (  # noqa: E402
+from linreg_core.cache import SceneCache
+from linreg_core.figures import PrebuiltFigure
+from linreg_core.figures_lab import race_figure, sweep_figure
+from linreg_core.lab import (
     LAB_DATASETS,
     LabScene,
     LabSettings,
     build_lab_scene,
 )
-from linreg_core.lab import optimizer_race as race_run  # noqa: E402
-from linreg_core.settings import (  # noqa: E402
+from linreg_core.lab import optimizer_race as race_run
+from linreg_core.settings import (
     DATASET_LABELS,
     GD_SPECS,
     LAB_SPECS,
     LR_GRID,
     OPTIMIZER_LABELS,
 )
-from ui.share import share_block  # noqa: E402
-from ui.text import plain  # noqa: E402
-from ui.urlstate import restore, show_notices, write  # noqa: E402
+from ui.share import share_block
+from ui.text import plain
+from ui.urlstate import restore, show_notices, write
 
 K = "lab_"  # widget keys are namespaced per page
 CONFIG = {"displaylogo": False, "responsive": True}
@@ -220,6 +214,3 @@ def main() -> None:
     else:
         st.info("The optimizer race draws paths on the loss surface over (w, b), which needs "
                 "one feature: pick the notes' example, a line, or one diabetes feature.")
-
-
-main()

@@ -242,6 +242,3 @@ def geometry(scene: RegScene, i: int) -> None:
                "(dot). The diamond's corners lie on the axes, so the touching point is often a "
                "corner: a coefficient exactly 0. The circle has no corners. Grey: the optimum "
                "for every α.")
-
-
-main()

@@ -1,0 +1,1 @@
+"""The pages ' bodies (pages/*.py are the thin files Streamlit runs)."""
