@@ -2,6 +2,7 @@
 
 import streamlit as st
 import torch
+from threadpoolctl import threadpool_limits
 
 from ui.reconnect import rerun_after_reconnect
 
@@ -9,6 +10,10 @@ from ui.reconnect import rerun_after_reconnect
 # thread per session only adds contention on a 2-core machine (measured: 20-60x slower fits
 # for 2-output models under load).
 torch.set_num_threads(1)
+# The same for NumPy's BLAS (OpenMP threads, process-wide): on a busy 2-core machine a second
+# BLAS thread per product thrashes (measured: AᵀA of 1,000,000 × 100 took 9.4 s with two
+# threads against 1.7 s with one, the other core being busy).
+threadpool_limits(1)
 
 PRESENT = (st.query_params.get("present") or "") in ("1", "true", "yes")
 

@@ -99,7 +99,8 @@ def build_gd_scene(s: GDSettings, *, max_frames: int = 300, start_epoch: int | N
     result = fit_gd(X, ds.y, lr=s.lr, epochs=s.epochs, optimizer=s.optimizer,
                     momentum=s.momentum, batch_size=batch_size, init=init, seed=s.seed,
                     on_epoch=on_epoch, callback_every=10,
-                    gradient=gradient_for(s, gram is not None, reference), gram=gram)
+                    gradient=gradient_for(s, gram is not None, reference),
+                    gram=gram if gram is not None else analysis_gram)
     W, b = result.final_weights, result.final_bias
     if analysis_gram is not None:
         optimum = analysis.closed_form_from_gram(analysis_gram)
