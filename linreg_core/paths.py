@@ -70,6 +70,7 @@ import numbers
 import threading
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -349,26 +350,24 @@ class _Data:
             return self._gram[1]
         if self._Xc is None and not self.standardize:
             return self._xty_uncentered()
-        return self.Xc.T @ self.yc
+        return _xty_of(self.Xc, self.yc)
 
     def _xty_uncentered(self) -> np.ndarray:
         # Xcᵀyc = Xᵀyc − x̄·Σyc (Σyc is zero up to rounding)
-        return self.X.T @ self.yc - self.x_mean * self.yc.sum()
+        return _xty_of(self.X, self.yc) - self.x_mean * self.yc.sum()
 
     def gram(self) -> tuple[np.ndarray, np.ndarray]:
         """``(XcᵀXc, Xcᵀyc)``, not divided by n."""
         if self._gram is None:
-            small = self.n * self.d**2 < GRAM_THREADED_MIN
-            with _one_blas_thread() if small else contextlib.nullcontext():
-                if self._Xc is None:
-                    self._gram = self._gram_uncentered()
-                if self._gram is None:
-                    self._gram = self._gram_centered()
+            if self._Xc is None:
+                self._gram = self._gram_uncentered()
+            if self._gram is None:
+                self._gram = self._gram_centered()
         return self._gram
 
     def _gram_centered(self) -> tuple[np.ndarray, np.ndarray]:
         Xc = self.Xc
-        return Xc.T @ Xc, Xc.T @ self.yc  # XcᵀXc: one syrk (numpy spots the transpose)
+        return _gram_of(Xc), _xty_of(Xc, self.yc)
 
     def _gram_uncentered(self) -> tuple[np.ndarray, np.ndarray] | None:
         """``XᵀX − n·x̄x̄ᵀ`` when every column has ``n·x̄ⱼ² ≤ OFFSET_MAX·(XᵀX)ⱼⱼ``, else None.
@@ -384,7 +383,7 @@ class _Data:
         spread = np.mean((rows - rows.mean(axis=0)) ** 2, axis=0)
         if not np.all(m * m <= 0.5 * OFFSET_MAX * (m * m + spread)):
             return None
-        G = X.T @ X  # one syrk, no copy of X
+        G = _gram_of(X)  # no copy of X
         diag = G.diagonal()
         if not (np.all(n * m * m <= OFFSET_MAX * diag) and np.all(diag > 0)):
             return None
@@ -436,7 +435,7 @@ def _default_ridge_alphas(top: float, n_alphas: int) -> np.ndarray:
 # --------------------------------------------------------------------------- solvers
 
 
-#: Below this many multiply-adds (n·d²) a Gram is computed with one BLAS thread.
+#: Below this many multiply-adds (n·d²) a Gram is computed on one thread.
 GRAM_THREADED_MIN = 5e7
 
 _blas_lock = threading.Lock()
@@ -472,7 +471,8 @@ def _one_blas_thread():
 _blas_controller: Any = None
 
 
-def _blas_limit_one() -> Any:
+def _blas_control() -> Any:
+    """threadpoolctl's controller of the loaded BLAS libraries (None without threadpoolctl)."""
     global _blas_controller
     if _blas_controller is None:
         try:
@@ -481,9 +481,52 @@ def _blas_limit_one() -> Any:
             _blas_controller = False
         else:
             _blas_controller = ThreadpoolController()
-    if _blas_controller is False:
-        return None
-    return _blas_controller.limit(limits=1, user_api="blas")
+    return _blas_controller or None
+
+
+def _blas_limit_one() -> Any:
+    control = _blas_control()
+    return None if control is None else control.limit(limits=1, user_api="blas")
+
+
+def _blas_threads() -> int:
+    """The number of threads BLAS would use now (1 inside :func:`_one_blas_thread`)."""
+    control = _blas_control()
+    if control is None:
+        return 1
+    counts = [lib.num_threads for lib in control.lib_controllers if lib.user_api == "blas"]
+    return max(1, min(counts, default=1))
+
+
+def _xty_of(A: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``Aᵀv`` on one thread (a pass over A, bound by memory rather than arithmetic)."""
+    with _one_blas_thread():
+        return A.T @ v
+
+
+def _gram_of(A: np.ndarray) -> np.ndarray:
+    """``AᵀA`` by syrk (numpy spots the transpose of the same buffer).
+
+    A small one is computed on one thread. A large one, when BLAS may use k > 1 threads, is
+    split into k blocks of rows whose Grams are computed side by side, each by one worker on
+    one BLAS thread, and added: the same parallelism as a threaded syrk, with one
+    synchronization instead of many (each of which, on a busy machine, waits for a core).
+    """
+    n, d = A.shape
+    if n * d * d < GRAM_THREADED_MIN:
+        with _one_blas_thread():
+            return A.T @ A
+    k = min(_blas_threads(), n // max(d, 64))
+    if k <= 1 or not A.flags.c_contiguous:
+        return A.T @ A
+    cuts = np.linspace(0, n, k + 1).astype(int).tolist()
+    blocks = [A[a:b] for a, b in itertools.pairwise(cuts)]
+    with _one_blas_thread(), ThreadPoolExecutor(max_workers=k) as pool:
+        parts = list(pool.map(lambda B: B.T @ B, blocks))
+    G = parts[0]
+    for part in parts[1:]:
+        G += part
+    return G
 
 
 class _RidgeSolver:
