@@ -27,10 +27,11 @@ The same models in scikit-learn's conventions (:func:`sklearn_equivalent`):
 
 How the paths are computed (every α is an exact solution, not an early-stopped one):
 
-* The Gram ``XcᵀXc`` and ``Xcᵀyc`` (when a solver uses them) come from one syrk. When every
-  column's offset is small next to its spread (:data:`OFFSET_MAX`) they are formed as
-  ``XᵀX − n·x̄x̄ᵀ`` from X itself, without a centered copy, at most doubling the rounding
-  error bound; otherwise from the centered copy.
+* The Gram ``XcᵀXc`` and ``Xcᵀyc`` (when a solver uses them) come from one syrk (a large
+  one split into blocks of rows, one per BLAS thread, computed side by side and added).
+  When every column's offset is small next to its spread (:data:`OFFSET_MAX`) they are
+  formed as ``XᵀX − n·x̄x̄ᵀ`` from X itself, without a centered copy, at most doubling the
+  rounding error bound; otherwise from the centered copy.
 * Ridge: ``(XcᵀXc + 2nα·I)·w = Xcᵀyc`` for every α from ONE factorization: when ``n ≥ 2d``
   (and the smallest α is not so small that squaring the condition number would cost
   accuracy) a tridiagonal reduction ``XcᵀXc/n = Q·T·Qᵀ`` (LAPACK ``sytrd``, a fraction of
@@ -54,8 +55,9 @@ How the paths are computed (every α is an exact solution, not an early-stopped 
   solution need not be unique), coordinate descent is rerun at that α with ``tol=1e-12``;
   :attr:`PathResult.kkt_violation` reports how well every returned solution satisfies the
   optimality conditions.
-* The small dense solves run with BLAS limited to one thread (:func:`_one_blas_thread`):
-  threads gain nothing on them and, on a busy machine, make each call wait for a core.
+* The small dense solves (and Xᵀy) run with BLAS limited to one thread
+  (:func:`_one_blas_thread`): threads gain nothing on them and, on a busy machine, make
+  each call wait for a core.
 
 Nothing here imports Streamlit; randomness (the cross-validation folds) comes only from a
 local ``random_state``.

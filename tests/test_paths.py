@@ -194,6 +194,16 @@ def test_enet_runs_of_one_active_set_share_a_reduction(l1_ratio, monkeypatch):
     assert res.kkt_violation.max() < 1e-9
 
 
+def test_a_large_gram_split_into_row_blocks(monkeypatch):
+    # a Gram above GRAM_THREADED_MIN is summed from row blocks computed side by side
+    monkeypatch.setattr(paths, "_blas_threads", lambda: 3)
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((int(paths.GRAM_THREADED_MIN // 60**2) + 1, 60))
+    G = paths._gram_of(X)
+    np.testing.assert_allclose(G, X.T @ X, rtol=0, atol=1e-12 * np.abs(G).max())
+    np.testing.assert_array_equal(G, G.T)
+
+
 def test_ridge_tiny_alphas_still_exact():
     X, y = _correlated()  # ill-conditioned: the Gram route would square κ, the SVD is used
     res = coefficient_paths(X, y, model="ridge", alphas=np.geomspace(1e-3, 1e-11, 5))
