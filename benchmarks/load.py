@@ -717,13 +717,17 @@ def main(argv: list[str] | None = None) -> dict:
                              "failures": sum(not w.ok for w in warm)}
         if pid is not None:
             results["rss_after_warmup_mb"] = server_memory(pid)[0]
-        plan = [(f"{min(20, args.sessions)} at once, same scene", min(20, args.sessions), True),
-                (f"{args.sessions} at once, same scene", args.sessions, True),
+        plan = [(f"{min(20, args.sessions)} at once, same scene", min(20, args.sessions), True,
+                 change),
+                (f"{args.sessions} at once, same scene", args.sessions, True, change),
                 (f"{min(20, args.sessions)} at once, different scenes",
-                 min(20, args.sessions), False)]
+                 min(20, args.sessions), False, change)]
+        if change:  # what a class opening one link does: open the page, change nothing
+            plan.append((f"{args.sessions} at once, same scene, open only", args.sessions,
+                         True, False))
         runs: dict[str, dict] = {}
-        for name, n, same in plan:
-            runs[name] = asyncio.run(load(url, n, same_scene=same, change=change,
+        for name, n, same, changing in plan:
+            runs[name] = asyncio.run(load(url, n, same_scene=same, change=changing,
                                           timeout=args.timeout, pid=pid,
                                           browser=args.browser))
             time.sleep(1)
