@@ -111,8 +111,8 @@ def test_the_page_reconnects_after_a_restart_and_its_url_restores_the_scene(brow
         # The same port again; nobody touches the page.
         n_sockets = len(sockets.received)
         second = start_server(port, log=tmp_path / "second.log")
-        _wait(page, lambda: sockets.finished_runs(n_sockets) >= 1
-              or any(sockets.finished_runs(i) for i in range(n_sockets, len(sockets.received))),
+        _wait(page, lambda: any(sockets.finished_runs(i)
+                                for i in range(n_sockets, len(sockets.received))),
               120, "a run from the restarted server over a new websocket")
         _idle(page)
         page.screenshot(path=str(SCREENSHOTS / "restart_reconnected.png"))
@@ -133,6 +133,8 @@ def test_the_page_reconnects_after_a_restart_and_its_url_restores_the_scene(brow
         _wait(page, lambda: sum(sockets.finished_runs(i) for i in range(len(sockets.received)))
               > runs, 60, "the rerun after the change")
         _idle(page)
+        assert lr_box.input_value() == "0.05"  # kept: not undone by the URL's older scene
+        assert _query(page)["lr"] == ["0.05"]
         assert metric.inner_text() != loss_before
         assert _query(page)["epochs"] == ["50"]
         assert page.locator("[data-testid='stException']").count() == 0
