@@ -82,12 +82,16 @@ def test_an_upload_and_its_reruns_never_pickle_user_data(pickled):
     upload = _upload(at, "mine.csv", _csv(40, 3.0))
     assert upload.dataset.n_samples == 40
     table = at.session_state["gd_csv_parsed"][1]
+    original = table.frame.copy(deep=True)
     at.number_input(key="gd_lr").set_value(0.05).run()  # a rerun: the parse is reused
     assert not at.exception, at.exception
     assert at.session_state["gd_csv_parsed"][1] is table
     at.radio(key="gd_batch").set_value("mini").run()
+    at.toggle(key="gd_standardize").set_value(True).run()
     assert not at.exception, at.exception
     assert at.session_state["gd_csv_last_good"].dataset.n_samples == 40
+    # Reused, never copied: training on it (standardized, mini-batches) changed nothing in it.
+    pd.testing.assert_frame_equal(table.frame, original)
     assert pickled == []
 
 
