@@ -163,7 +163,7 @@ def gradient_check(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: np.ndarray) -
     For ``D_out > 1`` the notes' mean runs over all ``N·D_out`` entries, so both formulas
     carry ``2/(N·D_out)``.
     """
-    Xt = torch.as_tensor(np.asarray(X), dtype=torch.float64)
+    Xt = torch.tensor(np.asarray(X), dtype=torch.float64)  # a copy: X may be read-only
     yt = torch.as_tensor(np.asarray(y, dtype=np.float64).reshape(len(y), -1))
     Wt = torch.as_tensor(np.asarray(W, dtype=np.float64)).clone().requires_grad_(True)
     bt = torch.as_tensor(np.asarray(b, dtype=np.float64)).clone().requires_grad_(True)

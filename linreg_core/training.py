@@ -100,6 +100,15 @@ def _as_2d(a: Any, name: str) -> np.ndarray:
     return arr
 
 
+def _tensor(a: np.ndarray, dtype: torch.dtype) -> torch.Tensor:
+    """``a`` as a tensor of ``dtype``, sharing memory when it can. A read-only array (pandas
+    hands those out) is converted or copied first: torch does not take read-only memory."""
+    np_dtype = torch.empty(0, dtype=dtype).numpy().dtype
+    if a.dtype != np_dtype:
+        return torch.from_numpy(np.ascontiguousarray(a, dtype=np_dtype))  # a new, own copy
+    return torch.from_numpy(a if a.flags.writeable else a.copy())
+
+
 def validate_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     """``X`` as ``(N, D_in)`` and ``y`` as ``(N, D_out)`` finite arrays, or a ``ValueError``."""
     X2 = _as_2d(X, "X")
@@ -271,8 +280,7 @@ def fit_gd(
     if gradient == "gram":  # the data are only read once, into AᵀA and AᵀY
         Xt = yt = None
     else:
-        Xt = torch.as_tensor(X_np, dtype=dtype)
-        yt = torch.as_tensor(y_np, dtype=dtype)
+        Xt, yt = _tensor(X_np, dtype), _tensor(y_np, dtype)
     W0, b0 = _initial_params(init, d_in, d_out, gen, dtype)
     W = W0.clone().requires_grad_(True)
     b = b0.clone().requires_grad_(True)
