@@ -276,8 +276,9 @@ def export(args: argparse.Namespace) -> int:
     settings = _export_settings(args, dataset)
     if fmt == "py":
         ex.python_snippet(settings)  # fails early (exit 2) for data a script cannot regenerate
-    # start_epoch=0: the exported page opens at epoch 0 and Play runs the whole descent.
-    scene = build_gd_scene(settings, dataset=dataset, start_epoch=0)
+    # start_epoch=0: the exported page opens at epoch 0 and Play runs the whole descent. The
+    # script replays the notes' autograd loop, so its expected loss comes from that loop.
+    scene = build_gd_scene(settings, dataset=dataset, start_epoch=0, reference=fmt == "py")
     result, names = scene.result, dataset.feature_names
     title = f"Gradient descent: {dataset.description or dataset.name}"
     if fmt == "html":
