@@ -1,19 +1,9 @@
 """Linear Regression Playground: the entry point (page config and navigation)."""
 
 import streamlit as st
-import torch
-from threadpoolctl import threadpool_limits
 
+import ui.threads  # noqa: F401  (one torch and BLAS thread per session, set once per process)
 from ui.reconnect import rerun_after_reconnect
-
-# One process serves every session, one thread each. The scenes are small: a second intra-op
-# thread per session only adds contention on a 2-core machine (measured: 20-60x slower fits
-# for 2-output models under load).
-torch.set_num_threads(1)
-# The same for NumPy's BLAS (OpenMP threads, process-wide): on a busy 2-core machine a second
-# BLAS thread per product thrashes (measured: AᵀA of 1,000,000 × 100 took 9.4 s with two
-# threads against 1.7 s with one, the other core being busy).
-threadpool_limits(1)
 
 PRESENT = (st.query_params.get("present") or "") in ("1", "true", "yes")
 

@@ -117,6 +117,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--rounds", type=int, help="bursts per configuration (default 3)")
     ap.add_argument("--replicas", default="1,2", help="configurations (default 1,2)")
     ap.add_argument("--timeout", type=float, default=120, help="per session, seconds")
+    ap.add_argument("--no-change", action="store_true",
+                    help="sessions only open the page (no widget change)")
     args = ap.parse_args(argv)
     n = args.sessions or (50 if args.quick else 100)
     rounds = args.rounds or (1 if args.quick else 3)
@@ -126,6 +128,7 @@ def main(argv: list[str] | None = None) -> dict:
         print("benchmarks.replicas: nginx is not installed (`make nginx`); skipped")
         return {"skipped": "nginx not installed"}
     results: dict[str, Any] = {"sessions": n, "rounds_per_config": rounds,
+                               "widget_change": not args.no_change,
                                "loadavg_start": os.getloadavg(), "cpus": os.cpu_count()}
     print(f"\nreplicas behind nginx: {n} sessions at once, {rounds} round(s) per configuration "
           f"{configs}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
@@ -149,7 +152,7 @@ def main(argv: list[str] | None = None) -> dict:
             for k in configs:
                 info = clusters[k][1]
                 pids = [r["pid"] for r in info["replicas"]]
-                r = asyncio.run(load(info["url"], n, same_scene=True, change=True,
+                r = asyncio.run(load(info["url"], n, same_scene=True, change=not args.no_change,
                                      timeout=args.timeout, pid=pids, browser=True))
                 r["round"] = i + 1
                 per[k].append(r)
