@@ -100,6 +100,15 @@ def _as_2d(a: Any, name: str) -> np.ndarray:
     return arr
 
 
+def _divergence(value: float, limit: float) -> str | None:
+    """Why a run stops as diverged at a state of loss ``value``, or None."""
+    if not math.isfinite(value):
+        return "the loss became infinite or NaN"
+    if value > limit:
+        return f"the loss grew above {DIVERGENCE_FACTOR:.0e} × its initial value"
+    return None
+
+
 def _tensor(a: np.ndarray, dtype: torch.dtype) -> torch.Tensor:
     """``a`` as a tensor of ``dtype``, sharing memory when it can. A read-only array (pandas
     hands those out) is converted or copied first: torch does not take read-only memory."""
@@ -392,12 +401,9 @@ def fit_gd(
 
     def blown(k: int, value: float) -> bool:
         nonlocal diverged_epoch, cause
-        if not math.isfinite(value):
-            diverged_epoch, cause = k, "the loss became infinite or NaN"
-        elif value > limit:
-            diverged_epoch, cause = k, (
-                f"the loss grew above {DIVERGENCE_FACTOR:.0e} × its initial value"
-            )
+        cause = _divergence(value, limit)
+        if cause is not None:
+            diverged_epoch = k
         return diverged_epoch is not None
 
     stopped = False
@@ -533,11 +539,9 @@ def _gram_loop(gs: GramStats, W0: np.ndarray, b0: np.ndarray, *, lr: float, epoc
         hist_loss[epoch] = value
         if epoch == 0:
             limit = DIVERGENCE_FACTOR * max(value, 1e-30)
-        if not math.isfinite(value):
-            diverged_epoch, cause = epoch, "the loss became infinite or NaN"
-        elif value > limit:
-            diverged_epoch, cause = epoch, (
-                f"the loss grew above {DIVERGENCE_FACTOR:.0e} × its initial value")
+        cause = _divergence(value, limit)
+        if cause is not None:
+            diverged_epoch = epoch
         if diverged_epoch is not None or epoch == epochs or stopped:
             break
         g = grad.astype(P.dtype)
@@ -586,13 +590,6 @@ def _batch_loop(X: np.ndarray, y: np.ndarray, W0: np.ndarray, b0: np.ndarray, *,
         r = gs.G @ theta - gs.c
         return max((float((theta * (r - gs.c)).sum()) + gs.yy) / d_out, 0.0)
 
-    def blown(value: float) -> str | None:
-        if not math.isfinite(value):
-            return "the loss became infinite or NaN"
-        if value > limit:
-            return f"the loss grew above {DIVERGENCE_FACTOR:.0e} × its initial value"
-        return None
-
     diverged_epoch: int | None = None
     cause: str | None = None
     stopped = False
@@ -600,7 +597,7 @@ def _batch_loop(X: np.ndarray, y: np.ndarray, W0: np.ndarray, b0: np.ndarray, *,
     with np.errstate(all="ignore"):  # a diverging run overflows float32 before it is stopped
         hist_loss[0] = full_loss()
         limit = DIVERGENCE_FACTOR * max(hist_loss[0], 1e-30)
-        cause = blown(hist_loss[0])
+        cause = _divergence(hist_loss[0], limit)
         if cause is not None:
             diverged_epoch = 0
         for epoch in range(epochs if cause is None else 0):
@@ -624,7 +621,7 @@ def _batch_loop(X: np.ndarray, y: np.ndarray, W0: np.ndarray, b0: np.ndarray, *,
             hist_W[epoch + 1], hist_b[epoch + 1] = W, b
             last = epoch + 1
             hist_loss[last] = full_loss()
-            cause = blown(hist_loss[last])
+            cause = _divergence(hist_loss[last], limit)
             if cause is not None:
                 diverged_epoch = last
                 break
