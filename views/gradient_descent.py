@@ -46,6 +46,10 @@ def scene_for(settings: GDSettings, start_epoch: int, dataset=None, data_key=Non
     Each progress update is a Streamlit call, and a Streamlit call is where a run superseded
     by a newer setting stops: a user dragging a slider does not leave runs burning the CPU.
     """
+    key = (settings, start_epoch, data_key)
+    hit, scene = scene_cache().get(key)
+    if hit:  # the usual case when a class opens one link: no progress slot to draw and clear
+        return scene
     slot = st.empty()
     t0 = time.perf_counter()
     state = {"bar": None}
@@ -66,7 +70,7 @@ def scene_for(settings: GDSettings, start_epoch: int, dataset=None, data_key=Non
         slot.caption("Another session is computing this same scene; waiting for it…")
 
     try:
-        return scene_cache().get_or_compute((settings, start_epoch, data_key), compute, wait)
+        return scene_cache().get_or_compute(key, compute, wait)
     finally:
         slot.empty()
 
