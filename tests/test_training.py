@@ -327,3 +327,22 @@ def test_a_failed_owner_lets_a_waiter_compute():
     started.wait()
     assert cache.get_or_compute("k", lambda: "mine") == "mine"
     t.join()
+
+
+@pytest.mark.parametrize(("changes", "gradient"), [
+    ({}, "gram"), ({"optimizer": "adam"}, "gram"),
+    ({"batch": "mini", "batch_size": 16}, "formula"), ({"batch": "single", "epochs": 3}, "formula"),
+    ({"optimizer": "sgd", "batch": "mini"}, "formula"),
+    ({"optimizer": "adam", "batch": "mini"}, "autograd"),
+])
+def test_page_scenes_take_the_fast_paths_and_agree_with_the_notes_loop(changes, gradient):
+    from linreg_core.scene import build_gd_scene
+    from linreg_core.settings import GDSettings
+
+    s = GDSettings.from_mapping({**GDSettings().__dict__, "epochs": 30, **changes})
+    page = build_gd_scene(s).result
+    ref = build_gd_scene(s, reference=True).result
+    assert page.settings["gradient"] == gradient
+    assert ref.settings["gradient"] == "autograd"
+    np.testing.assert_allclose(page.weights, ref.weights, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(page.loss, ref.loss, rtol=1e-5, atol=1e-7)
