@@ -50,6 +50,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
+from deploy.replicas import stop_process
+
 ROOT = Path(__file__).resolve().parents[1]
 
 SCENE = "lr=0.05&epochs=300"  # the scene every "same scene" session opens
@@ -103,12 +105,7 @@ def start_server(port: int, extra_env: dict[str, str] | None = None,
 
 
 def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
+    stop_process(proc)
 
 
 def _status_kb(pid: int, *names: str) -> dict[str, float]:

@@ -175,6 +175,18 @@ class Replica:
             )
 
 
+def stop_process(proc: subprocess.Popen, grace: float = 10) -> None:
+    """SIGTERM, then SIGKILL if it has not exited after ``grace`` seconds."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
 @dataclass
 class Cluster:
     """K replicas and nginx; ``start()`` returns when nginx answers health."""
@@ -275,13 +287,7 @@ class Cluster:
         """nginx first (no new requests), then the replicas; SIGKILL after 10 s."""
         procs = ([self.nginx] if self.nginx else []) + [r.proc for r in self.members if r.proc]
         for p in procs:
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait(5)
+            stop_process(p)
         if self._own_work and self.work is not None and not os.environ.get("LRP_KEEP_WORK"):
             shutil.rmtree(self.work, ignore_errors=True)
 

@@ -35,6 +35,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.load import free_port, run_session
+from deploy.replicas import stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -264,12 +265,7 @@ def image(df) -> Iterator[dict]:
     try:
         yield {"proc": proc, "port": port, "stage": stage, "home": home, "tmp": tmp}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_process(proc)
         log.close()
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -24,6 +24,7 @@ from linreg_core.settings import (
     Spec,
     decode,
 )
+from ui.cached import cached_scene
 from ui.exports import export_block
 from ui.share import presenter, share_block
 from ui.text import plain
@@ -46,33 +47,24 @@ def scene_for(settings: GDSettings, start_epoch: int, dataset=None, data_key=Non
     Each progress update is a Streamlit call, and a Streamlit call is where a run superseded
     by a newer setting stops: a user dragging a slider does not leave runs burning the CPU.
     """
-    key = (settings, start_epoch, data_key)
-    hit, scene = scene_cache().get(key)
-    if hit:  # the usual case when a class opens one link: no progress slot to draw and clear
-        return scene
-    slot = st.empty()
     t0 = time.perf_counter()
-    state = {"bar": None}
 
-    def on_epoch(epoch: int, loss: float) -> None:
-        if time.perf_counter() - t0 < 0.5:
-            return
-        text = f"Training… epoch {epoch:,} of {settings.epochs:,} (loss {loss:.4g})"
-        if state["bar"] is None:
-            state["bar"] = slot.progress(0.0, text=text)
-        state["bar"].progress(min(epoch / settings.epochs, 1.0), text=text)
+    def compute(slot) -> GDScene:
+        bar = None
 
-    def compute() -> GDScene:
+        def on_epoch(epoch: int, loss: float) -> None:
+            nonlocal bar
+            if time.perf_counter() - t0 < 0.5:
+                return
+            text = f"Training… epoch {epoch:,} of {settings.epochs:,} (loss {loss:.4g})"
+            if bar is None:
+                bar = slot.progress(0.0, text=text)
+            bar.progress(min(epoch / settings.epochs, 1.0), text=text)
+
         return build_gd_scene(settings, start_epoch=start_epoch, on_epoch=on_epoch,
                               dataset=dataset)
 
-    def wait() -> None:
-        slot.caption("Another session is computing this same scene; waiting for it…")
-
-    try:
-        return scene_cache().get_or_compute(key, compute, wait)
-    finally:
-        slot.empty()
+    return cached_scene(scene_cache(), (settings, start_epoch, data_key), compute)
 
 
 def _init_state() -> None:

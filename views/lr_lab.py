@@ -23,6 +23,7 @@ from linreg_core.settings import (
     LR_GRID,
     OPTIMIZER_LABELS,
 )
+from ui.cached import cached_scene
 from ui.share import share_block
 from ui.text import plain
 from ui.urlstate import restore, show_notices, write
@@ -44,15 +45,7 @@ def scene_cache() -> SceneCache:
 
 
 def _cached(key: tuple, compute):
-    slot = st.empty()
-
-    def wait() -> None:
-        slot.caption("Another session is computing this same scene; waiting for it…")
-
-    try:
-        return scene_cache().get_or_compute(key, compute, wait)
-    finally:
-        slot.empty()
+    return cached_scene(scene_cache(), key, lambda _slot: compute())
 
 
 def sweep_for(s: LabSettings) -> tuple[LabScene, dict]:

@@ -23,6 +23,7 @@ from linreg_core.reg_scene import (
     sklearn_mapping,
 )
 from linreg_core.settings import REG_SPECS as R
+from ui.cached import cached_scene
 from ui.share import share_block
 from ui.text import plain
 from ui.upload import Upload, csv_block, preview
@@ -48,18 +49,9 @@ def scene_cache() -> SceneCache:
 
 
 def scene_for(settings: RegSettings, upload: Upload | None) -> RegScene:
-    slot = st.empty()
-
-    def wait() -> None:
-        slot.caption("Another session is computing this same scene; waiting for it…")
-
     key = ("scene", settings, upload.key if upload else None)
     dataset = upload.dataset if upload else None
-    try:
-        return scene_cache().get_or_compute(key, lambda: build_reg_scene(settings, dataset),
-                                            wait)
-    finally:
-        slot.empty()
+    return cached_scene(scene_cache(), key, lambda _slot: build_reg_scene(settings, dataset))
 
 
 def gd_for(settings: RegSettings, upload: Upload | None, scene: RegScene) -> dict:
