@@ -21,8 +21,8 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from linreg_core.model import LinearRegression
-from linreg_core.training import fit_gd, gram_stats
+from linreg_core.engine.model import LinearRegression
+from linreg_core.engine.training import fit_gd, gram_stats
 
 SIZES = [(100, 1, 2000, 5), (10_000, 10, 500, 5), (1_000_000, 100, 5, 3)]
 

@@ -25,8 +25,8 @@ def payloads() -> dict[str, int]:
     """Bytes of the chart spec the browser receives, for a few scenes."""
     import plotly.io as pio
 
-    from linreg_core.figures import PrebuiltFigure
-    from linreg_core.scene import build_gd_scene
+    from linreg_core.figures.gd import PrebuiltFigure
+    from linreg_core.scenes.gd import build_gd_scene
     from linreg_core.settings import GDSettings
 
     scenes = {

@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from linreg_core import data  # noqa: E402
-from linreg_core.lab import log_rates, lr_sweep  # noqa: E402
-from linreg_core.training import fit_gd  # noqa: E402
+from linreg_core.data import datasets as data  # noqa: E402
+from linreg_core.engine.lab import log_rates, lr_sweep  # noqa: E402
+from linreg_core.engine.training import fit_gd  # noqa: E402
 
 CASES = [  # (label, dataset, K, epochs, optimizer)
     ("notes' example, K=25, 100 epochs, manual", "seed", 25, 100, "manual"),

@@ -17,8 +17,8 @@ CASE = r'''
 import json, resource, sys, time
 import numpy as np, torch
 torch.set_num_threads(2)
-from linreg_core.data import Dataset
-from linreg_core.scene import build_gd_scene
+from linreg_core.data.datasets import Dataset
+from linreg_core.scenes.gd import build_gd_scene
 from linreg_core.settings import GDSettings
 n, d, epochs, batch = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 rng = np.random.default_rng(0)
@@ -41,7 +41,7 @@ REFERENCE = r'''
 import json, sys, time
 import numpy as np, torch
 torch.set_num_threads(2)
-from linreg_core.model import LinearRegression
+from linreg_core.engine.model import LinearRegression
 import io, contextlib
 n, d, epochs = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 g = torch.Generator().manual_seed(0)

@@ -1,4 +1,4 @@
-"""Benchmark of ``linreg_core.paths`` against scikit-learn, side by side in one run.
+"""Benchmark of ``linreg_core.engine.paths`` against scikit-learn, side by side in one run.
 
 Run as ``.venv/bin/python benchmarks/bench_paths.py`` (``--help`` for the repeat counts), or
 with the others by ``python -m benchmarks`` (which calls :func:`main` and keeps its result).
@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from linreg_core.paths import coefficient_paths, sklearn_equivalent  # noqa: E402
+from linreg_core.engine.paths import coefficient_paths, sklearn_equivalent  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out" / "paths.json"
 
@@ -261,7 +261,7 @@ def _run(args: argparse.Namespace) -> dict:
         },
     }
     threads = [b["num_threads"] for b in results["env"]["blas"]]
-    print(f"# linreg_core.paths benchmark (load average at start {load0[0]:.1f}, "
+    print(f"# linreg_core.engine.paths benchmark (load average at start {load0[0]:.1f}, "
           f"{os.cpu_count()} CPUs, BLAS threads {threads}; medians [min–max])\n")
 
     print("(a) Ridge path, 100 α")

@@ -1,6 +1,6 @@
 """Linear Regression Playground engine: plain arrays in, plain data out (no Streamlit)."""
 
-from linreg_core.analysis import (
+from linreg_core.engine.analysis import (
     closed_form,
     epochs_to_within,
     gradient_check,
@@ -9,9 +9,9 @@ from linreg_core.analysis import (
     r2,
     stable_lr,
 )
-from linreg_core.model import LinearRegression
-from linreg_core.paths import coefficient_paths, cross_validate_path, sklearn_equivalent
-from linreg_core.training import GDResult, fit_gd
+from linreg_core.engine.model import LinearRegression
+from linreg_core.engine.paths import coefficient_paths, cross_validate_path, sklearn_equivalent
+from linreg_core.engine.training import GDResult, fit_gd
 
 __all__ = [
     "GDResult",
@@ -32,7 +32,7 @@ __all__ = [
 
 def __getattr__(name: str):  # lazy: scikit-learn is only imported when asked for
     if name == "GDRegressor":
-        from linreg_core.estimator import GDRegressor
+        from linreg_core.engine.estimator import GDRegressor
 
         return GDRegressor
     raise AttributeError(f"module 'linreg_core' has no attribute {name!r}")

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from linreg_core.__main__ import main
+from linreg_core.cli.main import main
 
 
 def test_json_history(capsys):

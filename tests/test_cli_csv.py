@@ -9,8 +9,8 @@ import json
 import pytest
 from test_loader import GOOD, MALFORMED, MANIFEST  # tests/ is on sys.path under pytest
 
-from linreg_core import limits as limits_module
-from linreg_core.__main__ import main
+from linreg_core.cli.main import main
+from linreg_core.data import limits as limits_module
 
 
 def _argv(command: str, file: str, kwargs: dict) -> list[str]:

@@ -336,7 +336,7 @@ def test_the_copied_files_are_the_whole_app(df, image):
         "import ast, importlib.util, pathlib, sys\n"
         "sys.path.insert(0, '.')\n"
         "missing = []\n"
-        "for f in ['app.py', *map(str, pathlib.Path().glob('*/*.py'))]:\n"
+        "for f in ['app.py', *map(str, pathlib.Path().glob('**/*.py'))]:\n"
         "    for n in ast.walk(ast.parse(pathlib.Path(f).read_text())):\n"
         "        names = [a.name for a in n.names] if isinstance(n, ast.Import) else \\\n"
         "            [n.module] if isinstance(n, ast.ImportFrom) and n.module and not n.level \\\n"

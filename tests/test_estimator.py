@@ -17,9 +17,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from linreg_core.data import seed3
-from linreg_core.estimator import GDRegressor
-from linreg_core.training import fit_gd
+from linreg_core.data.datasets import seed3
+from linreg_core.engine.estimator import GDRegressor
+from linreg_core.engine.training import fit_gd
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -322,7 +322,7 @@ def test_lazy_export_and_no_streamlit():
     assert linreg_core.GDRegressor is GDRegressor
     with pytest.raises(AttributeError):
         linreg_core.NoSuchThing  # noqa: B018
-    tree = ast.parse(Path(linreg_core.estimator.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(linreg_core.engine.estimator.__file__).read_text(encoding="utf-8"))
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

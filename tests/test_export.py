@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from linreg_core import export as ex
-from linreg_core.__main__ import EXPORT_FORMATS, main
-from linreg_core.scene import build_gd_scene
+from linreg_core.cli.main import EXPORT_FORMATS, main
+from linreg_core.export import formats as ex
+from linreg_core.scenes.gd import build_gd_scene
 from linreg_core.settings import GDSettings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ import plotly.io as pio
 import pytest
 
 from linreg_core import closed_form, fit_gd
-from linreg_core.data import diabetes, line, seed_example
-from linreg_core.figures import PrebuiltFigure, gd_animation_figure, sample_frames
+from linreg_core.data.datasets import diabetes, line, seed_example
+from linreg_core.figures.gd import PrebuiltFigure, gd_animation_figure, sample_frames
 
 
 def _payload(fig):

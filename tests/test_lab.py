@@ -10,10 +10,9 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from linreg_core import data
-from linreg_core.analysis import closed_form, stable_lr
-from linreg_core.figures_lab import race_figure, sweep_figure
-from linreg_core.lab import (
+from linreg_core.data import datasets as data
+from linreg_core.engine.analysis import closed_form, stable_lr
+from linreg_core.engine.lab import (
     MAX_MODELS,
     LabSettings,
     build_lab_scene,
@@ -21,7 +20,8 @@ from linreg_core.lab import (
     lr_sweep,
     optimizer_race,
 )
-from linreg_core.training import fit_gd
+from linreg_core.engine.training import fit_gd
+from linreg_core.figures.lab import race_figure, sweep_figure
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "lr_lab.py")

@@ -3,8 +3,8 @@ chart draws a sample that says so."""
 
 import numpy as np
 
-from linreg_core.loader import prepare, read_table
-from linreg_core.scene import build_gd_scene
+from linreg_core.data.loader import prepare, read_table
+from linreg_core.scenes.gd import build_gd_scene
 from linreg_core.settings import GDSettings
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from linreg_core.data import Dataset
-from linreg_core.limits import LIMITS, Limits
-from linreg_core.loader import CSVError, Table, prepare, read_file, read_table
+from linreg_core.data.datasets import Dataset
+from linreg_core.data.limits import LIMITS, Limits
+from linreg_core.data.loader import CSVError, Table, prepare, read_file, read_table
 
 DATA = Path(__file__).parent / "data"
 MALFORMED = DATA / "malformed"
@@ -360,5 +360,5 @@ def test_mutated_files_never_raise_anything_but_csverror():
 
 
 def test_the_engine_never_imports_streamlit():
-    code = "import sys, linreg_core.loader; assert 'streamlit' not in sys.modules"
+    code = "import sys, linreg_core.data.loader; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])

@@ -1,4 +1,4 @@
-"""Tests of ``linreg_core.paths`` against scikit-learn's exact fits.
+"""Tests of ``linreg_core.engine.paths`` against scikit-learn's exact fits.
 
 Nothing is hard-coded: every expected value is computed here. The oracles are
 scikit-learn's ``Lasso`` / ``ElasticNet`` (``tol=1e-12, max_iter=10**6``) and ``Ridge``
@@ -22,8 +22,8 @@ from sklearn.linear_model import ElasticNet, Lasso, Ridge
 from sklearn.model_selection import KFold
 from sklearn.preprocessing import StandardScaler
 
-from linreg_core import paths
-from linreg_core.paths import (
+from linreg_core.engine import paths
+from linreg_core.engine.paths import (
     alpha_max,
     coefficient_paths,
     cross_validate_path,

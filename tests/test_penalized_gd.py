@@ -6,8 +6,8 @@ import torch
 from sklearn.linear_model import ElasticNet, Lasso, Ridge
 
 from linreg_core import fit_gd
-from linreg_core.data import sparse
-from linreg_core.paths_gd import gd_path, smooth_lipschitz
+from linreg_core.data.datasets import sparse
+from linreg_core.engine.penalized_gd import gd_path, smooth_lipschitz
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_l2_and_enet_through_autograd(problem):
 
 
 def test_warm_started_gd_path_follows_the_exact_path(problem):
-    from linreg_core.paths import coefficient_paths
+    from linreg_core.engine.paths import coefficient_paths
 
     X, y = problem
     exact = coefficient_paths(X, y, model="lasso", n_alphas=8)

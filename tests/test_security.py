@@ -31,7 +31,7 @@ from streamlit.web import cli
 import streamlit.config as config
 shown = CliRunner().invoke(cli.main, ["config", "show"], catch_exceptions=False)
 assert shown.exit_code == 0, shown.output
-from linreg_core.limits import LIMITS
+from linreg_core.data.limits import LIMITS
 print(json.dumps({
     "xsrf": config.get_option("server.enableXsrfProtection"),
     "max_upload_mb": config.get_option("server.maxUploadSize"),

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from linreg_core import closed_form, fit_gd, gradient_check, loss_surface, r2, stable_lr
-from linreg_core.data import diabetes, line, seed3, seed_example, standardize
+from linreg_core.data.datasets import diabetes, line, seed3, seed_example, standardize
 
 
 def notes_loop(X, y, W0, lr, epochs):
@@ -192,7 +192,7 @@ def test_loss_surface_matches_direct_computation():
 
 
 def test_loss_levels_are_exact_level_sets():
-    from linreg_core.analysis import loss_levels, mse
+    from linreg_core.engine.analysis import loss_levels, mse
 
     d = line(n=40, seed=3)
     for level, ws, bs in loss_levels(d.X, d.y, (0, 4), (1, 5), n_levels=5, n_points=9):
@@ -336,7 +336,7 @@ def test_a_failed_owner_lets_a_waiter_compute():
     ({"optimizer": "adam", "batch": "mini"}, "autograd"),
 ])
 def test_page_scenes_take_the_fast_paths_and_agree_with_the_notes_loop(changes, gradient):
-    from linreg_core.scene import build_gd_scene
+    from linreg_core.scenes.gd import build_gd_scene
     from linreg_core.settings import GDSettings
 
     s = GDSettings.from_mapping({**GDSettings().__dict__, "epochs": 30, **changes})

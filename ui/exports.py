@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from linreg_core import export
-from linreg_core.scene import GDScene
+from linreg_core.export import formats as export
+from linreg_core.scenes.gd import GDScene
 from linreg_core.settings import GDSettings
 
 

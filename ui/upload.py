@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from linreg_core.data import Dataset
-from linreg_core.limits import LIMITS
-from linreg_core.loader import CSVError, Table, prepare, read_table
+from linreg_core.data.datasets import Dataset
+from linreg_core.data.limits import LIMITS
+from linreg_core.data.loader import CSVError, Table, prepare, read_table
 from ui.text import plain
 
 TOKEN = "upload_session_token"

@@ -10,9 +10,9 @@ import streamlit as st
 
 from linreg_core import gradient_check
 from linreg_core.cache import SceneCache
-from linreg_core.figures import PrebuiltFigure
-from linreg_core.limits import LIMITS
-from linreg_core.scene import GDScene, build_gd_scene, uses_gram
+from linreg_core.data.limits import LIMITS
+from linreg_core.figures.gd import PrebuiltFigure
+from linreg_core.scenes.gd import GDScene, build_gd_scene, uses_gram
 from linreg_core.settings import (
     BATCH_LABELS,
     DATASET_LABELS,

@@ -7,15 +7,15 @@ import math
 import streamlit as st
 
 from linreg_core.cache import SceneCache
-from linreg_core.figures import PrebuiltFigure
-from linreg_core.figures_lab import race_figure, sweep_figure
-from linreg_core.lab import (
+from linreg_core.engine.lab import (
     LAB_DATASETS,
     LabScene,
     LabSettings,
     build_lab_scene,
 )
-from linreg_core.lab import optimizer_race as race_run
+from linreg_core.engine.lab import optimizer_race as race_run
+from linreg_core.figures.gd import PrebuiltFigure
+from linreg_core.figures.lab import race_figure, sweep_figure
 from linreg_core.settings import (
     DATASET_LABELS,
     GD_SPECS,

@@ -6,15 +6,15 @@ import numpy as np
 import streamlit as st
 
 from linreg_core.cache import SceneCache
-from linreg_core.figures import PrebuiltFigure
-from linreg_core.figures_paths import (
+from linreg_core.figures.gd import PrebuiltFigure
+from linreg_core.figures.paths import (
     MODEL_LABELS,
     cv_figure,
     geometry_figure,
     paths_sweep_figure,
     poly_fit_figure,
 )
-from linreg_core.reg_scene import (
+from linreg_core.scenes.regularization import (
     RegScene,
     RegSettings,
     build_reg_scene,
@@ -181,7 +181,7 @@ def main() -> None:
     with right:
         if ds.name == "polynomial":
             st.markdown(f"**The fitted curve at α = {alpha:.4g}**")
-            from linreg_core.data import polynomial_features
+            from linreg_core.data.datasets import polynomial_features
 
             x = ds.X[:, 0]
             grid = np.linspace(x.min(), x.max(), 200)

@@ -1,7 +1,7 @@
 """A regularization scene: settings in, the paths, CV, geometry and the L1-vs-L2 evidence out.
 
 Every model uses the notes' convention ``(1/(2n))·||y − Xw − b||² + α·P(w)`` (see
-:mod:`linreg_core.paths`), and all three share one α grid so one α marker fits every chart.
+:mod:`linreg_core.engine.paths`), and all three share one α grid so one α marker fits every chart.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from linreg_core import data
-from linreg_core.paths import (
+from linreg_core.data import datasets as data
+from linreg_core.engine.paths import (
     PathResult,
     coefficient_paths,
     cross_validate_path,
@@ -147,7 +147,7 @@ def build_reg_scene(s: RegSettings, dataset: data.Dataset | None = None) -> RegS
 def gd_overlay(scene: RegScene, every: int = 5, epochs: int = 150) -> dict[str, Any]:
     """Each shown model trained by fit_gd (proximal for L1), warm-started along every
     ``every``-th α of the scene's grid."""
-    from linreg_core.paths_gd import gd_path
+    from linreg_core.engine.penalized_gd import gd_path
 
     s = scene.settings
     sub = scene.alphas[::every]

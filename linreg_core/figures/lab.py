@@ -6,7 +6,7 @@ diverged rates marked) beside every model's loss curve coloured by its learning 
 the browser (frames carry only the three current points with short trails and the three loss
 markers), beside their loss curves.
 
-Payload rules as in :mod:`linreg_core.figures`: static traces as typed arrays, frames as short
+Payload rules as in :mod:`linreg_core.figures.gd`: static traces as typed arrays, frames as short
 plain lists, at most ~300 frames.
 """
 
@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from linreg_core.analysis import closed_form, loss_levels
-from linreg_core.figures import (
+from linreg_core.engine.analysis import closed_form, loss_levels
+from linreg_core.engine.lab import RaceHistory, SweepResult
+from linreg_core.figures.gd import (
     FONT_SIZE,
     OPTIMUM,
     SURFACE_COLORS,
@@ -29,7 +30,6 @@ from linreg_core.figures import (
     sample_frames,
     typed_arrays,
 )
-from linreg_core.lab import RaceHistory, SweepResult
 
 # Plasma without its palest yellow end: readable on light and dark backgrounds.
 LR_COLORSCALE = [[0.0, "#0d0887"], [0.14, "#5302a3"], [0.28, "#8b0aa5"], [0.42, "#b83289"],

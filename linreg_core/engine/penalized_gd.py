@@ -1,6 +1,6 @@
 """The penalized models trained by this project's own gradient descent (``fit_gd``).
 
-Same objective as :mod:`linreg_core.paths`: ``(1/(2n))·||y − Xw − b||² + α·P(w)``. The L2
+Same objective as :mod:`linreg_core.engine.paths`: ``(1/(2n))·||y − Xw − b||² + α·P(w)``. The L2
 part of the penalty goes through autograd; the L1 part is a proximal soft-threshold step after
 each gradient step, which lands on exact zeros (a plain subgradient of ``|w|`` through autograd
 only oscillates around zero).
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from linreg_core import data
-from linreg_core.training import fit_gd
+from linreg_core.data import datasets as data
+from linreg_core.engine.training import fit_gd
 
 PENALTY = {"lasso": "l1", "ridge": "l2", "enet": "enet"}
 

@@ -69,9 +69,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from linreg_core.data import Dataset
-from linreg_core.data import standardize as _standardize
-from linreg_core.limits import LIMITS, Limits
+from linreg_core.data.datasets import Dataset
+from linreg_core.data.datasets import standardize as _standardize
+from linreg_core.data.limits import LIMITS, Limits
 
 __all__ = ["CSVError", "Table", "prepare", "read_file", "read_table"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from linreg_core import data
-from linreg_core import limits as limits_module
+from linreg_core.data import datasets as data
+from linreg_core.data import limits as limits_module
 
 DATASETS = ("seed", "line", "seed3", "diabetes")
 PATH_DATASETS = ("diabetes", "correlated", "sparse", "polynomial", "seed3", "seed", "line")
@@ -57,7 +57,7 @@ def load_dataset(args: argparse.Namespace) -> data.Dataset:
 
 
 def load_csv(args: argparse.Namespace) -> data.Dataset:
-    from linreg_core import loader
+    from linreg_core.data import loader
 
     if not args.target:
         raise ValueError("--csv needs --target COL, the column to predict")

@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from linreg_core import analysis, data
+from linreg_core.data import datasets as data
+from linreg_core.engine import analysis
+from linreg_core.engine.training import GDResult, fit_gd
 from linreg_core.settings import GDSettings
-from linreg_core.training import GDResult, fit_gd
 
 
 @dataclass
@@ -78,7 +79,7 @@ def build_gd_scene(s: GDSettings, *, max_frames: int = 300, start_epoch: int | N
     gram = analysis_gram = None
     fast = uses_gram(s, X.shape[0], d) and not reference
     if fast or X.shape[0] * d >= GRAM_THRESHOLD:
-        from linreg_core.training import gram_stats
+        from linreg_core.engine.training import gram_stats
 
         gram = gram_stats(X, ds.y)
         analysis_gram = gram if X.shape[0] * d >= GRAM_THRESHOLD else None
@@ -112,7 +113,7 @@ def build_gd_scene(s: GDSettings, *, max_frames: int = 300, start_epoch: int | N
         lam = analysis.hessian_max_eig(X)
         r2 = analysis.r2(X, ds.y, W, b)
     dist = float(np.sqrt(np.sum((W - optimum.weights) ** 2) + np.sum((b - optimum.bias) ** 2)))
-    from linreg_core.figures import gd_animation_figure
+    from linreg_core.figures.gd import gd_animation_figure
 
     fig = gd_animation_figure(X, ds.y, result, optimum, feature_names=ds.feature_names,
                               target_name=ds.target_name, log_loss=s.log_loss,

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from linreg_core.analysis import stable_lr as _stable_lr
-from linreg_core.training import (
+from linreg_core.engine.analysis import stable_lr as _stable_lr
+from linreg_core.engine.training import (
     DIVERGENCE_FACTOR,
     OPTIMIZERS,
     _initial_params,
@@ -365,9 +365,9 @@ class LabScene:
 
 def lab_data(s: LabSettings) -> LabScene:
     """The data of a scene as the gradient-descent page loads them, with the same start."""
-    from linreg_core import data
-    from linreg_core.analysis import closed_form, hessian_max_eig
-    from linreg_core.scene import load_dataset
+    from linreg_core.data import datasets as data
+    from linreg_core.engine.analysis import closed_form, hessian_max_eig
+    from linreg_core.scenes.gd import load_dataset
     from linreg_core.settings import GDSettings
 
     if s.dataset not in LAB_DATASETS:

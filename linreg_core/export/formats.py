@@ -25,14 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from linreg_core.figures import DATA, FIT, LOSS, OPTIMUM, sample_frames
+from linreg_core.engine.training import DIVERGENCE_FACTOR, GDResult
+from linreg_core.figures.gd import DATA, FIT, LOSS, OPTIMUM, sample_frames
 from linreg_core.settings import (
     BATCH_LABELS,
     DATASET_LABELS,
     OPTIMIZER_LABELS,
     GDSettings,
 )
-from linreg_core.training import DIVERGENCE_FACTOR, GDResult
 
 FORMATS = ("html", "gif", "csv", "json", "py")
 MEDIA_TYPES = {"html": "text/html", "gif": "image/gif", "csv": "text/csv",
@@ -137,7 +137,7 @@ def gif_export(
 ) -> bytes:
     """An animated GIF of a run, drawn by matplotlib (Agg) and ``PillowWriter``.
 
-    Pass a :class:`~linreg_core.scene.GDScene`, or its parts ``X`` (the features as trained
+    Pass a :class:`~linreg_core.scenes.gd.GDScene`, or its parts ``X`` (the features as trained
     on), ``y`` and ``result`` (``optimum``, a ``ClosedForm``, adds the least-squares line).
     One feature: the data with the fitted line of each frame's epoch; several features:
     predicted against actual. Beside it, the loss curve with a
@@ -423,7 +423,7 @@ def python_snippet(settings: GDSettings, expected_final_loss: float | None = Non
     and prints ``Final loss: {loss:.4f}``, the full-data MSE of the final state, which equals
     ``fit_gd(...).loss[-1]`` (divergence stops the run at the same epoch).
     """
-    from linreg_core.scene import load_dataset, uses_gram
+    from linreg_core.scenes.gd import load_dataset, uses_gram
 
     s = settings
     if s.optimizer not in OPTIMIZER_LABELS:

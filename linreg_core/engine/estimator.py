@@ -1,6 +1,6 @@
 """``GDRegressor``: the playground's gradient-descent engine as a scikit-learn estimator.
 
-It wraps :func:`linreg_core.training.fit_gd` (the notes' PyTorch loop) so the same training
+It wraps :func:`linreg_core.engine.training.fit_gd` (the notes' PyTorch loop) so the same training
 can be dropped into a ``Pipeline``, ``GridSearchCV`` or ``cross_val_score``. scikit-learn is
 imported here and only here; ``linreg_core`` exposes ``GDRegressor`` lazily.
 """
@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from linreg_core.training import fit_gd
+from linreg_core.engine.training import fit_gd
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -111,7 +111,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from linreg_core.estimator import GDRegressor
+    >>> from linreg_core.engine.estimator import GDRegressor
     >>> rng = np.random.RandomState(0)
     >>> X = rng.randn(100, 3)
     >>> y = X @ np.array([2.0, -3.0, 1.0]) + 0.5

@@ -1,6 +1,6 @@
 """Figures of the regularization page, as pure functions returning plain Plotly dicts.
 
-Every chart takes alphas on a log axis, in the convention of :mod:`linreg_core.paths`:
+Every chart takes alphas on a log axis, in the convention of :mod:`linreg_core.engine.paths`:
 ``(1/(2n))·||y − Xw − b||² + α·P(w)``.
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from linreg_core.figures import FONT_SIZE, WEIGHT_COLORS, safe, typed_arrays
+from linreg_core.figures.gd import FONT_SIZE, WEIGHT_COLORS, safe, typed_arrays
 
 MODEL_LABELS = {"lasso": "Lasso (L1)", "ridge": "Ridge (L2)", "enet": "Elastic net"}
 MODEL_COLORS = {"lasso": "#E45756", "ridge": "#4C78A8", "enet": "#54A24B"}

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from linreg_core.analysis import ClosedForm, loss_levels
-from linreg_core.training import GDResult
+from linreg_core.engine.analysis import ClosedForm, loss_levels
+from linreg_core.engine.training import GDResult
 
 # Colours readable on both Streamlit's light and dark backgrounds.
 DATA = "#4C78A8"

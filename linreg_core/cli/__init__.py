@@ -1,0 +1,1 @@
+"""The command line: python -m linreg_core train|path|export."""

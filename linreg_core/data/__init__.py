@@ -1,0 +1,1 @@
+"""Data: the built-in datasets, the CSV loader and the limits."""

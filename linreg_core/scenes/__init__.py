@@ -1,0 +1,1 @@
+"""Scenes: page settings in, a trained run and its readouts out."""
