@@ -26,7 +26,7 @@ def payloads() -> dict[str, int]:
     import plotly.io as pio
 
     from linreg_core.figures.gd import PrebuiltFigure
-    from linreg_core.scenes.gd import build_gd_scene
+    from linreg_core.scenes.gd import build_gd_scene, scene_figure
     from linreg_core.settings import GDSettings
 
     scenes = {
@@ -38,7 +38,7 @@ def payloads() -> dict[str, int]:
     }
     out = {}
     for name, s in scenes.items():
-        fig = build_gd_scene(s).figure
+        fig = scene_figure(build_gd_scene(s))
         out[name] = len(pio.to_json(PrebuiltFigure(fig).to_dict(), validate=False))
     return out
 

@@ -33,7 +33,7 @@ elapsed = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"seconds": elapsed, "peak_mb": peak, "data_mb": X.nbytes / 2**20,
                   "before_training_mb": base, "final_loss": scene.result.final_loss,
-                  "optimal_loss": scene.optimum.loss, "gram": scene.gram,
+                  "optimal_loss": scene.optimum.loss, "gradient": scene.gradient,
                   "points_drawn": min(n, 5000)}))
 '''
 

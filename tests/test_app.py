@@ -103,6 +103,27 @@ def test_chosen_init_and_show_the_math_step():
     assert tables, "Show the math has no gradient table"
 
 
+def test_stepping_through_epochs_draws_without_training(monkeypatch):
+    """The inspected epoch is not part of the scene: Step ▶ / ◀ Step rebuild the figure only."""
+    import views.gradient_descent as page
+
+    trained = []
+    real = page.build_gd_scene
+    monkeypatch.setattr(page, "build_gd_scene",
+                        lambda s, **kw: trained.append(s) or real(s, **kw))
+    at = _app()
+    trained.clear()
+    at.number_input(key="gd_lr").set_value(0.0731).run()  # a scene no other test trained
+    assert len(trained) == 1
+    for key, epoch in (("gd_next", 1), ("gd_next", 2), ("gd_prev", 1)):
+        at.button(key=key).click().run()
+        assert not at.exception
+        assert at.slider(key="gd_inspect").value == epoch
+    assert len(trained) == 1, "stepping retrained the scene"
+    frames = _spec(at)["frames"]
+    assert _spec(at)["layout"]["sliders"][0]["active"] == [f["name"] for f in frames].index("1")
+
+
 def test_too_much_work_is_capped_with_a_notice():
     at = _app()
     at.selectbox(key="gd_dataset").set_value("diabetes").run()

@@ -103,3 +103,25 @@ def test_path_bad_arguments(argv, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1, err
     assert err.startswith("linreg_core: error: ")
+
+
+def test_epochs_capped_by_the_same_limits_as_the_page(capsys, monkeypatch):
+    """The command line caps a run's updates with the page's rule (data/limits.py)."""
+    from dataclasses import replace
+
+    from linreg_core.data import limits as limits_module
+    from linreg_core.scenes.gd import within_limits
+    from linreg_core.settings import GDSettings
+
+    small = replace(limits_module.LIMITS, max_updates=500)
+    monkeypatch.setattr(limits_module, "LIMITS", small)
+    argv = ["train", "--dataset", "line", "--n", "100", "--batch-size", "10", "--epochs", "80",
+            "--json"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["epochs_run"] == 50  # 500 updates / 10 batches per epoch
+    assert "note: 80 epochs with these batches would be 800 updates" in captured.err
+    page, why = within_limits(GDSettings(dataset="line", n=100, batch="mini", batch_size=10,
+                                         epochs=80), 100, 1)
+    assert page.epochs == 50
+    assert why in captured.err

@@ -17,7 +17,7 @@ from PIL import Image
 
 from linreg_core.cli.main import EXPORT_FORMATS, main
 from linreg_core.export import formats as ex
-from linreg_core.scenes.gd import build_gd_scene
+from linreg_core.scenes.gd import build_gd_scene, scene_figure
 from linreg_core.settings import GDSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,7 +140,7 @@ def test_snippet_refuses_uploaded_data():
 
 @pytest.fixture(scope="module")
 def notes_scene():
-    return build_gd_scene(NOTES, start_epoch=0)
+    return build_gd_scene(NOTES)
 
 
 def test_gif_animates_the_notes_example(notes_scene):
@@ -223,7 +223,8 @@ def _external_refs(page: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def notes_html(notes_scene):
-    return ex.html_export(notes_scene.figure, "The notes' example <y = 2x + 3>")
+    figure = scene_figure(notes_scene, start_epoch=0)
+    return ex.html_export(figure, "The notes' example <y = 2x + 3>")
 
 
 def test_html_is_standalone(notes_html):

@@ -4,7 +4,7 @@ chart draws a sample that says so."""
 import numpy as np
 
 from linreg_core.data.loader import prepare, read_table
-from linreg_core.scenes.gd import build_gd_scene
+from linreg_core.scenes.gd import build_gd_scene, scene_figure
 from linreg_core.settings import GDSettings
 
 
@@ -21,13 +21,14 @@ def test_a_million_rows_train_on_all_rows_and_plot_a_sample(tmp_path):
     seen = []
     scene = build_gd_scene(GDSettings(dataset="csv", lr=0.1, epochs=300), dataset=ds,
                            on_epoch=lambda k, loss: seen.append(k))
-    assert scene.gram  # the full-batch fast path: every row, read once
+    assert scene.gradient == "gram"  # the full-batch fast path: every row, read once
     assert seen[-1] == 300
     assert abs(scene.result.final_weights[0, 0] - 2.0) < 0.01
     assert scene.result.final_loss < scene.optimum.loss * 1.001
-    scatter = scene.figure["data"][0]
+    figure = scene_figure(scene)
+    scatter = figure["data"][0]
     assert scatter["type"] == "scattergl"
     n_drawn = len(scatter["x"]["bdata"]) * 3 // 4 // 4  # base64 of float32
     assert n_drawn == 5000
-    titles = " ".join(a["text"] for a in scene.figure["layout"]["annotations"])
+    titles = " ".join(a["text"] for a in figure["layout"]["annotations"])
     assert "showing 5,000 of 1,000,000 points" in titles

@@ -5,11 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from linreg_core.export import formats as export
-from linreg_core.scenes.gd import GDScene
+from linreg_core.scenes.gd import GDScene, scene_figure
 from linreg_core.settings import GDSettings
 
 
-def export_block(scene: GDScene, settings: GDSettings) -> None:
+def export_block(scene: GDScene, settings: GDSettings, start_epoch: int = 0) -> None:
+    """The export expander; the HTML animation opens at ``start_epoch``, as the page does."""
     with st.expander("Export this run: animation (HTML, GIF), history (CSV, JSON), Python",
                      key="export_open", on_change="rerun") as box:
         if not box.open:  # drawn when opened (a rerun): closed, it costs a session nothing
@@ -18,7 +19,8 @@ def export_block(scene: GDScene, settings: GDSettings) -> None:
         cols = st.columns(5)
         cols[0].download_button(
             "Animation (HTML)", data=lambda: export.html_export(
-                scene.figure, "Gradient descent: " + scene.dataset.description),
+                scene_figure(scene, start_epoch=start_epoch),
+                "Gradient descent: " + scene.dataset.description),
             file_name="gradient_descent.html", mime="text/html", on_click="ignore",
             help="Plays offline: plotly.js is inside the file (about 5 MB).")
         cols[1].download_button(

@@ -10,9 +10,8 @@ import streamlit as st
 
 from linreg_core import gradient_check
 from linreg_core.cache import SceneCache
-from linreg_core.data.limits import LIMITS
 from linreg_core.figures.gd import PrebuiltFigure
-from linreg_core.scenes.gd import GDScene, build_gd_scene, uses_gram
+from linreg_core.scenes.gd import GDScene, build_gd_scene, scene_figure, within_limits
 from linreg_core.settings import (
     BATCH_LABELS,
     DATASET_LABELS,
@@ -41,7 +40,13 @@ def scene_cache() -> SceneCache:
     return SceneCache(max_entries=64, ttl=3600)
 
 
-def scene_for(settings: GDSettings, start_epoch: int, dataset=None, data_key=None) -> GDScene:
+@st.cache_resource
+def figure_cache() -> SceneCache:
+    """The scenes' figures, per inspected epoch: stepping through epochs draws, never trains."""
+    return SceneCache(max_entries=64, ttl=3600)
+
+
+def scene_for(settings: GDSettings, dataset=None, data_key=None) -> GDScene:
     """The scene from the shared cache, or trained now with a progress bar after 0.5 s.
 
     Each progress update is a Streamlit call, and a Streamlit call is where a run superseded
@@ -61,10 +66,16 @@ def scene_for(settings: GDSettings, start_epoch: int, dataset=None, data_key=Non
                 bar = slot.progress(0.0, text=text)
             bar.progress(min(epoch / settings.epochs, 1.0), text=text)
 
-        return build_gd_scene(settings, start_epoch=start_epoch, on_epoch=on_epoch,
-                              dataset=dataset)
+        return build_gd_scene(settings, on_epoch=on_epoch, dataset=dataset)
 
-    return cached_scene(scene_cache(), (settings, start_epoch, data_key), compute)
+    return cached_scene(scene_cache(), (settings, data_key), compute)
+
+
+def figure_for(scene: GDScene, start_epoch: int, data_key=None) -> dict:
+    """The scene's animation opening at ``start_epoch``, shared like the scene itself."""
+    key = (scene.settings, data_key, start_epoch)
+    return cached_scene(figure_cache(), key,
+                        lambda _slot: scene_figure(scene, start_epoch=start_epoch))
 
 
 def _init_state() -> None:
@@ -250,11 +261,8 @@ COMPACT_CSS = """<style>
 </style>"""
 
 
-def main() -> None:
-    locks = locked_keys()
-    st.markdown(COMPACT_CSS, unsafe_allow_html=True)  # our own constant CSS, no user text
-    _init_state()
-    settings, upload = sidebar()
+def header(settings: GDSettings, locks: set[str]) -> None:
+    """Title, Share, the URL's notices, the locks and (off the projector) the one-line intro."""
     at = int(st.session_state[K + "inspect"])
     params = write(S, {k: getattr(settings, k) for k in S}, K,
                    extra={"at": str(at)} if at else None)
@@ -270,54 +278,45 @@ def main() -> None:
                    "pass, `loss.backward()`, the update inside `torch.no_grad()`, gradients "
                    "zeroed. Press ▶ Play under the chart, drag its slider to scrub.")
 
-    dataset = data_key = None
-    if settings.dataset == "csv":
-        if upload is None:
-            return
-        dataset, data_key = upload.dataset, upload.key
-        preview(upload)
-    n_rows, n_features = _shape(settings, dataset)
-    per_epoch = _batches_per_epoch(settings, n_rows)
-    epochs = settings.epochs
-    if epochs * per_epoch > LIMITS.max_updates:
-        epochs = max(1, LIMITS.max_updates // per_epoch)
-        st.warning(f"{settings.epochs} epochs with these batches would be "
-                   f"{settings.epochs * per_epoch:,} updates; this server runs at most "
-                   f"{LIMITS.max_updates:,} per scene, so {epochs} epochs are trained. Use "
-                   "larger batches for more epochs.")
-    if not uses_gram(settings, n_rows, n_features) and n_rows * n_features * epochs > \
-            LIMITS.max_work:
-        epochs = max(1, LIMITS.max_work // (n_rows * n_features))
-        st.warning(f"Mini-batch training on {n_rows:,} × {n_features} data is limited to "
-                   f"{epochs} epochs on this server; full batches have no such limit (their "
-                   "gradient comes from AᵀA, computed once).")
-    if epochs != settings.epochs:
-        settings = GDSettings.from_mapping({**settings.__dict__, "epochs": epochs})
 
-    k = int(st.session_state[K + "inspect"])
-    k = min(k, settings.epochs)
+def capped(settings: GDSettings, dataset) -> GDSettings:
+    """``settings`` with its epochs capped by the server's limits (and a warning if so)."""
+    settings, why = within_limits(settings, *_shape(settings, dataset))
+    if why is not None:
+        st.warning(why)
+    return settings
+
+
+def train_or_explain(settings: GDSettings, dataset, data_key) -> GDScene | None:
+    """The scene, or None after a message naming what went wrong (never a traceback)."""
     try:
-        scene = scene_for(settings, k, dataset, data_key)
+        return scene_for(settings, dataset, data_key)
     except ValueError as exc:
         st.error(f"These settings cannot be trained: {plain(exc)}. Change the setting it names.")
-        return
     except Exception as exc:  # a computation failure is a message, never a traceback
         st.error(f"Something went wrong while computing this scene ({type(exc).__name__}: "
                  f"{plain(exc)}). Try other settings; the rest of the app keeps working.")
-        return
+    return None
+
+
+def chart(scene: GDScene, k: int, data_key) -> None:
+    """What the data are, the stability note and the animation opening at epoch ``k``."""
+    settings = scene.settings
     if scene.dataset.description and not presenting():
         st.caption(f"**Data:** {plain(scene.dataset.description)}. **Start:** "
                    f"{scene.init_note}."
                    + (" **Gradient:** from AᵀA, computed once (the same iterates as the notes' "
                       "autograd loop to about 1e-7; the math below checks autograd's)."
-                      if scene.gram else ""))
+                      if scene.gradient == "gram" else ""))
     stability(scene, settings)
-    st.plotly_chart(PrebuiltFigure(presenter(scene.figure) if presenting() else scene.figure),
+    figure = figure_for(scene, k, data_key)
+    st.plotly_chart(PrebuiltFigure(presenter(figure) if presenting() else figure),
                     key=K + "chart", theme="streamlit",
                     config={"displaylogo": False, "responsive": True})
 
-    last = scene.result.epochs_run
-    k = min(k, last)
+
+def inspector(last: int, k: int) -> None:
+    """◀ Step, Step ▶ and the epoch slider: the epoch the chart opens at and the math shows."""
     c1, c2, c3 = st.columns([1, 1, 8], vertical_alignment="bottom")
     if c1.button("◀ Step", key=K + "prev", disabled=k <= 0, help="One epoch back"):
         st.session_state[K + "inspect"] = k - 1
@@ -327,8 +326,13 @@ def main() -> None:
         st.rerun()
     c3.slider("Epoch to inspect: the chart starts here and the math below shows it", 0,
               max(last, 1), key=K + "inspect", disabled=last == 0)
+
+
+def below_chart(scene: GDScene, k: int) -> None:
+    """Readouts, exports, the way to the regularization page and (opened) the math."""
+    settings = scene.settings
     readouts(scene)
-    export_block(scene, settings)
+    export_block(scene, settings, k)
     carry = {"dataset": "diabetes"} if settings.dataset == "diabetes" else {}
     if settings.seed:
         carry["seed"] = str(settings.seed)
@@ -343,14 +347,31 @@ def main() -> None:
             show_the_math(scene, settings, k)
 
 
+def main() -> None:
+    locks = locked_keys()
+    st.markdown(COMPACT_CSS, unsafe_allow_html=True)  # our own constant CSS, no user text
+    _init_state()
+    settings, upload = sidebar()
+    header(settings, locks)
+    dataset = data_key = None
+    if settings.dataset == "csv":
+        if upload is None:
+            return
+        dataset, data_key = upload.dataset, upload.key
+        preview(upload)
+    settings = capped(settings, dataset)
+    scene = train_or_explain(settings, dataset, data_key)
+    if scene is None:
+        return
+    k = min(int(st.session_state[K + "inspect"]), scene.result.epochs_run)
+    chart(scene, k, data_key)
+    inspector(scene.result.epochs_run, k)
+    below_chart(scene, k)
+
+
 def _shape(s: GDSettings, dataset) -> tuple[int, int]:
     if dataset is not None:
         return dataset.n_samples, dataset.n_features
     n = {"seed": 100, "seed3": 100, "diabetes": 442}.get(s.dataset, s.n)
     d = {"seed3": 3, "diabetes": 10 if s.feature == "all" else 1}.get(s.dataset, 1)
     return n, d
-
-
-def _batches_per_epoch(s: GDSettings, n: int) -> int:
-    size = {"full": n, "mini": min(s.batch_size, n), "single": 1}[s.batch]
-    return math.ceil(n / size)

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from linreg_core.cli import datasets as dcli
+from linreg_core.data.limits import capped_epochs
 from linreg_core.engine.training import OPTIMIZERS, fit_gd
 
 
@@ -158,8 +159,12 @@ def train(args: argparse.Namespace) -> int:
 
         X, mean, scale = standardize(X)
     init = _parse_init(args.init, X.shape[1], dataset)
+    epochs, why = capped_epochs(args.epochs, *X.shape, args.batch_size,
+                                gram=args.batch_size is None)
+    if why is not None:
+        print(f"note: {why}", file=sys.stderr)
     result = fit_gd(
-        X, dataset.y, lr=args.lr, epochs=args.epochs, optimizer=args.optimizer,
+        X, dataset.y, lr=args.lr, epochs=epochs, optimizer=args.optimizer,
         momentum=args.momentum, batch_size=args.batch_size, init=init, seed=args.seed,
     )
     if args.json:
@@ -171,7 +176,7 @@ def train(args: argparse.Namespace) -> int:
         # As the notes print: epoch k's forward-pass loss (the state before its update).
         for k in range(1, result.epochs_run + 1):
             if k % 10 == 0 or k == 1:
-                print(f"Epoch {k}/{args.epochs}, Loss: {result.loss[k - 1]:.4f}")
+                print(f"Epoch {k}/{epochs}, Loss: {result.loss[k - 1]:.4f}")
     if args.predict is not None:
         x = np.asarray(args.predict, dtype=float)
         if x.size != X.shape[1]:
@@ -270,19 +275,21 @@ def export(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot write {args.out}: it is a folder")
 
     from linreg_core.export import formats as ex
-    from linreg_core.scenes.gd import build_gd_scene
+    from linreg_core.scenes.gd import build_gd_scene, scene_figure, within_limits
 
     dataset = _load(args)
-    settings = _export_settings(args, dataset)
+    settings, why = within_limits(_export_settings(args, dataset), *dataset.X.shape)
+    if why is not None:
+        print(f"note: {why}", file=sys.stderr)
     if fmt == "py":
         ex.python_snippet(settings)  # fails early (exit 2) for data a script cannot regenerate
     # start_epoch=0: the exported page opens at epoch 0 and Play runs the whole descent. The
     # script replays the notes' autograd loop, so its expected loss comes from that loop.
-    scene = build_gd_scene(settings, dataset=dataset, start_epoch=0, reference=fmt == "py")
+    scene = build_gd_scene(settings, dataset=dataset, reference=fmt == "py")
     result, names = scene.result, dataset.feature_names
     title = f"Gradient descent: {dataset.description or dataset.name}"
     if fmt == "html":
-        payload: str | bytes = ex.html_export(scene.figure, title)
+        payload: str | bytes = ex.html_export(scene_figure(scene, start_epoch=0), title)
     elif fmt == "gif":
         payload = ex.gif_export(scene)
     elif fmt == "csv":

@@ -6,6 +6,7 @@ deployment with more memory); the pages, the loader and the command line all rea
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 
@@ -33,3 +34,30 @@ class Limits:
 
 
 LIMITS = Limits()
+
+
+def capped_epochs(epochs: int, n_rows: int, n_features: int, batch_size: int | None, *,
+                  gram: bool, limits: Limits | None = None) -> tuple[int, str | None]:
+    """The epochs a run may train under ``limits``, and why fewer than asked (or None).
+
+    Two bounds, for the page and the command line alike: at most ``limits.max_updates``
+    parameter updates (epochs × batches per epoch; ``batch_size`` None is one full batch),
+    and, unless the gradient comes from AᵀA (``gram``: an epoch then costs O(D²), whatever
+    N), at most ``limits.max_work`` rows × features × epochs.
+    """
+    limits = LIMITS if limits is None else limits  # read now: tests and deployments set it
+    size = n_rows if batch_size is None else max(1, min(int(batch_size), n_rows))
+    per_epoch = math.ceil(n_rows / size)
+    capped = int(epochs)
+    notes = []
+    if capped * per_epoch > limits.max_updates:
+        capped = max(1, limits.max_updates // per_epoch)
+        notes.append(f"{epochs} epochs with these batches would be {epochs * per_epoch:,} "
+                     f"updates; at most {limits.max_updates:,} updates are run per scene, so "
+                     f"{capped} epochs are trained. Use larger batches for more epochs.")
+    if not gram and n_rows * n_features * capped > limits.max_work:
+        capped = max(1, limits.max_work // (n_rows * n_features))
+        notes.append(f"Mini-batch training on {n_rows:,} × {n_features} data is limited to "
+                     f"{capped} epochs; full batches have no such limit (their "
+                     "gradient comes from AᵀA, computed once).")
+    return capped, (" ".join(notes) or None)

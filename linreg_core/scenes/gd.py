@@ -1,4 +1,9 @@
-"""A gradient-descent scene: settings in, everything the page shows out (no UI import)."""
+"""A gradient-descent scene: settings in, the run and its readouts out (no UI import).
+
+A scene is what is worth sharing between sessions (training, the optimum, the bound); its
+figure for an inspected epoch, or for presenter mode, is a separate, cheaper step
+(:func:`scene_figure`), so stepping through epochs never retrains.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from linreg_core.data import datasets as data
+from linreg_core.data.limits import LIMITS, capped_epochs
 from linreg_core.engine import analysis
 from linreg_core.engine.training import GDResult, fit_gd
 from linreg_core.settings import GDSettings
@@ -25,9 +31,8 @@ class GDScene:
     r2: float
     distance_to_optimum: float
     epochs_to_1pct: int | None
-    figure: dict[str, Any]
     init_note: str
-    gram: bool = False
+    gradient: str = "autograd"  # how the run took its gradient: "gram", "formula", "autograd"
 
     def __getstate__(self):  # plain pickling for st.cache_data
         return self.__dict__
@@ -65,12 +70,25 @@ def gradient_for(s: GDSettings, gram: bool, reference: bool = False) -> str:
     return "autograd" if s.optimizer == "adam" else "formula"
 
 
-def build_gd_scene(s: GDSettings, *, max_frames: int = 300, start_epoch: int | None = None,
-                   on_epoch=None, dataset: data.Dataset | None = None,
+def batch_size_of(s: GDSettings) -> int | None:
+    """The settings' batches as ``fit_gd`` takes them: None (full), k, or 1 (one sample)."""
+    return {"full": None, "mini": int(s.batch_size), "single": 1}[s.batch]
+
+
+def within_limits(s: GDSettings, n_rows: int, n_features: int) -> tuple[GDSettings, str | None]:
+    """``s`` with its epochs capped by the limits (``capped_epochs``), and why, or None."""
+    epochs, why = capped_epochs(s.epochs, n_rows, n_features, batch_size_of(s),
+                                gram=uses_gram(s, n_rows, n_features))
+    if why is None:
+        return s, None
+    return GDSettings.from_mapping({**s.__dict__, "epochs": epochs}), why
+
+
+def build_gd_scene(s: GDSettings, *, on_epoch=None, dataset: data.Dataset | None = None,
                    reference: bool = False) -> GDScene:
     """Load the data (or take ``dataset``, e.g. an upload), train, and compute the readouts
-    and the animation for one scene. ``reference=True`` trains with the notes' autograd loop
-    even where the page takes the gradient from AᵀA (what an exported script replays)."""
+    for one scene. ``reference=True`` trains with the notes' autograd loop even where the
+    page takes the gradient from AᵀA (what an exported script replays)."""
     ds = dataset if dataset is not None else load_dataset(s)
     X = ds.X
     if s.standardize:
@@ -96,11 +114,11 @@ def build_gd_scene(s: GDSettings, *, max_frames: int = 300, start_epoch: int | N
     else:
         init, note = (np.full((d, 1), float(s.w0)), float(s.b0)), (
             f"W₀ = {s.w0:g} (every weight), b₀ = {s.b0:g}")
-    batch_size = {"full": None, "mini": int(s.batch_size), "single": 1}[s.batch]
+    batch_size = batch_size_of(s)
+    gradient = gradient_for(s, gram is not None, reference)
     result = fit_gd(X, ds.y, lr=s.lr, epochs=s.epochs, optimizer=s.optimizer,
                     momentum=s.momentum, batch_size=batch_size, init=init, seed=s.seed,
-                    on_epoch=on_epoch, callback_every=10,
-                    gradient=gradient_for(s, gram is not None, reference),
+                    on_epoch=on_epoch, callback_every=10, gradient=gradient,
                     gram=gram if gram is not None else analysis_gram)
     W, b = result.final_weights, result.final_bias
     if analysis_gram is not None:
@@ -113,14 +131,22 @@ def build_gd_scene(s: GDSettings, *, max_frames: int = 300, start_epoch: int | N
         lam = analysis.hessian_max_eig(X)
         r2 = analysis.r2(X, ds.y, W, b)
     dist = float(np.sqrt(np.sum((W - optimum.weights) ** 2) + np.sum((b - optimum.bias) ** 2)))
-    from linreg_core.figures.gd import gd_animation_figure
-
-    fig = gd_animation_figure(X, ds.y, result, optimum, feature_names=ds.feature_names,
-                              target_name=ds.target_name, log_loss=s.log_loss,
-                              max_frames=max_frames, start_epoch=start_epoch)
     return GDScene(
         settings=s, dataset=ds, X=X, result=result, optimum=optimum, lambda_max=lam,
         stable_lr=2.0 / lam, r2=r2, distance_to_optimum=dist,
         epochs_to_1pct=analysis.epochs_to_within(result.loss, optimum.loss, 0.01),
-        figure=fig, init_note=note, gram=gram is not None,
+        init_note=note, gradient=gradient,
     )
+
+
+def scene_figure(scene: GDScene, *, start_epoch: int | None = None,
+                 max_frames: int = LIMITS.max_frames) -> dict[str, Any]:
+    """The scene's animation (a Plotly figure dict) opening at ``start_epoch`` (None: the
+    last epoch), built from the recorded run without training again."""
+    from linreg_core.figures.gd import gd_animation_figure
+
+    ds = scene.dataset
+    return gd_animation_figure(scene.X, ds.y, scene.result, scene.optimum,
+                               feature_names=ds.feature_names, target_name=ds.target_name,
+                               log_loss=scene.settings.log_loss, max_frames=max_frames,
+                               start_epoch=start_epoch)
