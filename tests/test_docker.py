@@ -185,37 +185,43 @@ def test_copies_exist_and_the_dockerignore_keeps_them_in_the_context(df):
 # --------------------------------------------------------------------------- what it does
 
 
-def _blocked_ancestor(path: Path, uid: int) -> Path | None:
-    """The first directory above ``path`` that ``uid`` (not its owner) cannot traverse."""
-    for parent in reversed(path.parents):
-        st = parent.stat()
-        if st.st_uid != uid and not st.st_mode & 0o001:
-            return parent
-    return None
+def _blocked_ancestors(paths: list[Path], uid: int) -> list[Path]:
+    """The directories above ``paths`` that ``uid`` (not their owner) cannot traverse,
+    outermost first."""
+    found = {parent for path in paths for parent in path.parents
+             if (st := parent.stat()).st_uid != uid and not st.st_mode & 0o001}
+    return sorted(found, key=lambda d: len(d.parts))
 
 
 def _unprivileged(hold: Path) -> list[str]:
     """How to run a command as an unprivileged user: `runuser -u nobody` as root (else as
     ourselves, already not root).
 
-    This venv's interpreter may live under a directory only root can enter (pyenv under
-    /root here). Then the command runs in a private mount namespace where that directory is
-    an empty, traversable tmpfs with just the interpreter's tree bound back into it; the
-    machine's own /root is untouched."""
+    The interpreter may live under a directory only root can enter (pyenv under /root
+    here), and so may this venv (a clone in a private directory, as ``mktemp -d`` makes).
+    Then the command runs in a private mount namespace where each such directory is an
+    empty, traversable tmpfs with just the needed child bound back into it (outermost
+    first, so a private directory inside another is opened in turn); the machine's own
+    directories are untouched."""
     if os.geteuid() != 0:
         return []
     nobody = pwd.getpwnam("nobody").pw_uid
     as_nobody = ["runuser", "-u", "nobody", "--"]
-    python = Path(os.path.realpath(sys.executable))
-    blocked = _blocked_ancestor(python, nobody)
-    if blocked is None:
+    needed = [Path(os.path.realpath(sys.executable)), Path(sys.executable).parent,
+              Path(sys.prefix).resolve()]
+    lines = ["set -e"]
+    for i, blocked in enumerate(_blocked_ancestors(needed, nobody)):
+        children = sorted({blocked / p.relative_to(blocked).parts[0] for p in needed
+                           if blocked in p.parents})
+        held = [(child, hold / f"{i}-{j}") for j, child in enumerate(children)]
+        lines += [f"mkdir -p '{h}'; mount --bind '{c}' '{h}'" for c, h in held]
+        lines.append(f"mount -t tmpfs -o mode=0711,size=1m tmpfs '{blocked}'")
+        lines += [f"mkdir -p '{c}'; mount --bind '{h}' '{c}'" for c, h in held]
+    if len(lines) == 1:
         return as_nobody
-    child = blocked / python.relative_to(blocked).parts[0]
-    script = ('set -e; mkdir -p "$1"; mount --bind "$2" "$1"; '
-              'mount -t tmpfs -o mode=0711,size=1m tmpfs "$3"; mkdir -p "$2"; '
-              'mount --bind "$1" "$2"; shift 3; exec "$@"')
+    script = "; ".join([*lines, 'exec "$@"'])
     return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
-            str(hold), str(child), str(blocked), *as_nobody]
+            *as_nobody]
 
 
 def _as_image(df, argv: list[str], home: Path, stage: Path) -> list[str]:
