@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 REPLICAS ?= 2
 
-.PHONY: run test lint bench chromium nginx replicas screenshots
+.PHONY: run test check lint bench chromium nginx replicas screenshots
 
 $(VENV)/.req-app: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ replicas: $(VENV)/.req-app nginx
 
 lint: $(VENV)/.req-dev
 	$(PY) -m ruff check .
+
+# The quick loop: ruff and every test that needs no browser, nginx or server process.
+check: $(VENV)/.req-dev
+	$(PY) -m ruff check .
+	$(PY) -m pytest -m "not browser and not server"
 
 test: $(VENV)/.req-dev chromium nginx
 	$(PY) -m ruff check .

@@ -24,6 +24,18 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync"]
 
 
+# Test files that start servers of their own (Streamlit, nginx, the Docker CMD).
+SERVER_FILES = {"test_docker.py", "test_load.py", "test_replicas.py", "test_restart.py"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test that needs a server process: `make check` leaves them out."""
+    for item in items:
+        if (item.path.name in SERVER_FILES
+                or {"app_url", "browser"} & set(getattr(item, "fixturenames", ()))):
+            item.add_marker(pytest.mark.server)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
