@@ -20,6 +20,7 @@ from linreg_core.scenes.regularization import (
     build_reg_scene,
     gd_overlay,
     l1_vs_l2_evidence,
+    polynomial_curves,
     sklearn_mapping,
 )
 from linreg_core.settings import REG_SPECS as R
@@ -109,39 +110,34 @@ def objective(scene: RegScene, alpha: float) -> None:
                "l1_ratio = ρ/(2 − ρ)).")
 
 
-def main() -> None:
-    settings, upload = sidebar()
-    head, share = st.columns([5, 1], vertical_alignment="bottom")
-    head.markdown("### Regularization paths: Lasso, Ridge and Elastic net")
-    show_notices(K)
-    if settings.dataset == "csv":
-        if upload is None:
-            return
-        preview(upload)
+def compute_or_explain(settings: RegSettings, upload: Upload | None) -> RegScene | None:
+    """The scene, or None after a message naming what went wrong (never a traceback)."""
     try:
         with st.spinner("Computing the exact paths and cross-validation…"):
-            scene = scene_for(settings, upload)
+            return scene_for(settings, upload)
     except ValueError as exc:
         st.error(f"These settings cannot be computed: {plain(exc)}")
-        return
     except Exception as exc:  # a computation failure is a message, never a traceback
         st.error(f"Something went wrong while computing the paths ({type(exc).__name__}: "
                  f"{plain(exc)}). Try other settings; the rest of the app keeps working.")
-        return
-    ds = scene.dataset
-    st.caption(f"**Data:** {plain(ds.description)} — {ds.n_samples:,} samples, {ds.n_features} "
-               "features" + (", standardized" if settings.standardize else "") + ".")
-    alphas = scene.alphas
+    return None
+
+
+def alpha_control(alphas: np.ndarray) -> int:
+    """The α slider over the scene's grid (a link's α lands on the nearest grid value)."""
     n_alphas = len(alphas)
-    wanted = st.session_state.pop(K + "alpha", 0.0)  # from a link: the nearest grid value
+    wanted = st.session_state.pop(K + "alpha", 0.0)
     if wanted:
         st.session_state[K + "alpha_i"] = int(np.argmin(np.abs(np.log(alphas / wanted))))
     st.session_state.setdefault(K + "alpha_i", n_alphas // 2)
     st.session_state[K + "alpha_i"] = min(int(st.session_state[K + "alpha_i"]), n_alphas - 1)
-    i = st.select_slider("α (log scale; the marker on every chart)", list(range(n_alphas)),
-                         key=K + "alpha_i", format_func=lambda k: f"{alphas[k]:.4g}",
-                         disabled="alpha" in locked_keys())
-    alpha = float(alphas[i])
+    return st.select_slider("α (log scale; the marker on every chart)", list(range(n_alphas)),
+                            key=K + "alpha_i", format_func=lambda k: f"{alphas[k]:.4g}",
+                            disabled="alpha" in locked_keys())
+
+
+def share_and_link(settings: RegSettings, alpha: float, share) -> None:
+    """The link of this scene (Share) and the way to the gradient-descent page."""
     values = {k: getattr(settings, k) for k in ("dataset", "l1_ratio", "degree", "seed",
                                                  "standardize")}
     values.update(model=settings.view, alpha=float(f"{alpha:.6g}"),
@@ -155,54 +151,79 @@ def main() -> None:
     st.page_link("pages/gradient_descent.py", query_params=carry,
                  label="Gradient descent on " + ("the diabetes data" if carry.get("dataset")
                                                  else "the notes' example") + " →")
-    objective(scene, alpha)
 
+
+def sweep(settings: RegSettings, upload: Upload | None, scene: RegScene, i: int) -> None:
+    """The paths with ▶ Sweep α, and (toggled) gradient descent along the grid over them."""
     overlay = None
     if st.toggle("Overlay this project's gradient descent (proximal step for L1, warm-started "
                  "along α, 150 epochs each)", key=K + "gd"):
         with st.spinner("Training by gradient descent along the α grid…"):
             overlay = gd_for(settings, upload, scene)
-    fig = paths_sweep_figure(scene.paths, ds.feature_names, i, gd_paths=overlay)
+    fig = paths_sweep_figure(scene.paths, scene.dataset.feature_names, i, gd_paths=overlay)
     st.plotly_chart(PrebuiltFigure(fig), key=K + "sweep", config=CONFIG)
     st.caption("▶ Sweep α plays every α in the browser (large α on the left of the slider: "
                "everything is shrunk; small α: close to least squares). The dashed line, the "
                "bars and the dots follow α.")
 
-    left, right = st.columns(2)
-    with left:
-        st.markdown(f"**{settings.cv_folds}-fold cross-validation error against α**")
-        st.plotly_chart(PrebuiltFigure(cv_figure(scene.cvs, alpha)), key=K + "cv",
-                        config=CONFIG)
-        best = " · ".join(f"{MODEL_LABELS[m]}: best α = {cv.best_alpha:.4g} "
-                          f"(MSE {float(cv.mean_mse[cv.best_index]):.4g})"
-                          for m, cv in scene.cvs.items())
-        st.caption(best + ". Band: ± one standard deviation over folds. "
-                   + " ".join(scene.extra.get("notes", [])))
-    with right:
-        if ds.name == "polynomial":
-            st.markdown(f"**The fitted curve at α = {alpha:.4g}**")
-            from linreg_core.data.datasets import polynomial_features
 
-            x = ds.X[:, 0]
-            grid = np.linspace(x.min(), x.max(), 200)
-            Xg = polynomial_features(grid, ds.n_features)
-            curves = {m: p.predict(Xg)[:, i] for m, p in scene.paths.items()}
-            ols = np.linalg.lstsq(np.column_stack([ds.X, np.ones(len(x))]), ds.y[:, 0],
-                                  rcond=None)[0]
-            curves["ols"] = np.column_stack([Xg, np.ones(len(grid))]) @ ols
-            fig_poly = poly_fit_figure(x, ds.y, grid, curves)
-            st.plotly_chart(PrebuiltFigure(fig_poly), key=K + "poly", config=CONFIG)
-            st.caption("Dotted: least squares without a penalty (it chases the noise).")
-        else:
-            nonzero_note(scene, i)
-    geometry(scene, i)
+def cross_validation(scene: RegScene, alpha: float) -> None:
+    st.markdown(f"**{scene.settings.cv_folds}-fold cross-validation error against α**")
+    st.plotly_chart(PrebuiltFigure(cv_figure(scene.cvs, alpha)), key=K + "cv", config=CONFIG)
+    best = " · ".join(f"{MODEL_LABELS[m]}: best α = {cv.best_alpha:.4g} "
+                      f"(MSE {float(cv.mean_mse[cv.best_index]):.4g})"
+                      for m, cv in scene.cvs.items())
+    st.caption(best + ". Band: ± one standard deviation over folds. "
+               + " ".join(scene.extra.get("notes", [])))
 
+
+def polynomial_fit(scene: RegScene, i: int) -> None:
+    st.markdown(f"**The fitted curve at α = {scene.alphas[i]:.4g}**")
+    grid, curves = polynomial_curves(scene, i)
+    fig = poly_fit_figure(scene.dataset.X[:, 0], scene.dataset.y, grid, curves)
+    st.plotly_chart(PrebuiltFigure(fig), key=K + "poly", config=CONFIG)
+    st.caption("Dotted: least squares without a penalty (it chases the noise).")
+
+
+def l1_l2_table(scene: RegScene, i: int) -> None:
     st.markdown("**The notes' L1-vs-L2 table, measured on this data at this α**")
     rows = l1_vs_l2_evidence(scene, i)
     # st.table renders Markdown: every cell goes through plain() (column names are user text).
     st.table([{"property": plain(r["property"]),
                "L1 (Lasso)": plain(r.get("L1 (Lasso)") or r.get("evidence", "")),
                "L2 (Ridge)": plain(r.get("L2 (Ridge)", ""))} for r in rows])
+
+
+def main() -> None:
+    settings, upload = sidebar()
+    head, share = st.columns([5, 1], vertical_alignment="bottom")
+    head.markdown("### Regularization paths: Lasso, Ridge and Elastic net")
+    show_notices(K)
+    if settings.dataset == "csv":
+        if upload is None:
+            return
+        preview(upload)
+    scene = compute_or_explain(settings, upload)
+    if scene is None:
+        return
+    ds = scene.dataset
+    st.caption(f"**Data:** {plain(ds.description)} — {ds.n_samples:,} samples, {ds.n_features} "
+               "features" + (", standardized" if settings.standardize else "") + ".")
+    i = alpha_control(scene.alphas)
+    alpha = float(scene.alphas[i])
+    share_and_link(settings, alpha, share)
+    objective(scene, alpha)
+    sweep(settings, upload, scene, i)
+    left, right = st.columns(2)
+    with left:
+        cross_validation(scene, alpha)
+    with right:
+        if ds.name == "polynomial":
+            polynomial_fit(scene, i)
+        else:
+            nonzero_note(scene, i)
+    geometry(scene, i)
+    l1_l2_table(scene, i)
 
 
 def nonzero_note(scene: RegScene, i: int) -> None:

@@ -156,6 +156,22 @@ def gd_overlay(scene: RegScene, every: int = 5, epochs: int = 150) -> dict[str, 
             for m in scene.paths}
 
 
+def polynomial_curves(scene: RegScene, i: int, points: int = 200
+                      ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """For the polynomial data: a grid over x and each model's fitted curve at α = alphas[i],
+    with ``"ols"`` the least-squares polynomial without a penalty."""
+    from linreg_core.data.datasets import polynomial_features
+
+    ds = scene.dataset
+    x = ds.X[:, 0]
+    grid = np.linspace(x.min(), x.max(), points)
+    Xg = polynomial_features(grid, ds.n_features)
+    curves = {m: p.predict(Xg)[:, i] for m, p in scene.paths.items()}
+    ols = np.linalg.lstsq(np.column_stack([ds.X, np.ones(len(x))]), ds.y[:, 0], rcond=None)[0]
+    curves["ols"] = np.column_stack([Xg, np.ones(len(grid))]) @ ols
+    return grid, curves
+
+
 def sklearn_mapping(model: str, alpha: float, n_samples: int, l1_ratio: float) -> str:
     """The scikit-learn call that fits the same model at this α, as text."""
     eq = sklearn_equivalent(model, alpha, n_samples, l1_ratio)
