@@ -325,10 +325,25 @@ def _rerun(url: str, run: _Run, widget_states=None) -> bytes:
     return msg.SerializeToString()
 
 
-async def _until_finished(ws, run: _Run, res: SessionResult) -> int:
-    """Read ForwardMsgs until script_finished; returns its status."""
+def _record_element(el: Any, run: _Run, res: SessionResult) -> None:
+    """What a session result keeps of one new element: exceptions, alerts, widgets."""
     from streamlit.proto.Alert_pb2 import Alert
 
+    etype = el.WhichOneof("type")
+    if etype == "exception":
+        res.exceptions.append(f"{el.exception.type}: {el.exception.message}"[:300])
+    elif etype == "alert":
+        if el.alert.format == Alert.ERROR:
+            res.error_alerts.append(el.alert.body[:300])
+        elif el.alert.format == Alert.WARNING:
+            res.warnings.append(el.alert.body[:300])
+    elif etype in _ELEMENT_WIDGETS:
+        proto = getattr(el, etype)
+        run.widgets[proto.label] = (etype, proto)
+
+
+async def _until_finished(ws, run: _Run, res: SessionResult) -> int:
+    """Read ForwardMsgs until script_finished; returns its status."""
     while True:
         data = await ws.recv(decode=False)
         res.bytes_received += len(data)
@@ -337,18 +352,7 @@ async def _until_finished(ws, run: _Run, res: SessionResult) -> int:
         msg.ParseFromString(data)
         kind = msg.WhichOneof("type")
         if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-            el = msg.delta.new_element
-            etype = el.WhichOneof("type")
-            if etype == "exception":
-                res.exceptions.append(f"{el.exception.type}: {el.exception.message}"[:300])
-            elif etype == "alert":
-                if el.alert.format == Alert.ERROR:
-                    res.error_alerts.append(el.alert.body[:300])
-                elif el.alert.format == Alert.WARNING:
-                    res.warnings.append(el.alert.body[:300])
-            elif etype in _ELEMENT_WIDGETS:
-                proto = getattr(el, etype)
-                run.widgets[proto.label] = (etype, proto)
+            _record_element(msg.delta.new_element, run, res)
         elif kind == "new_session":
             res.session_id = msg.new_session.initialize.session_id
         elif kind == "navigation":
