@@ -103,3 +103,31 @@ def test_path_bad_arguments(argv, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1, err
     assert err.startswith("linreg_core: error: ")
+
+
+def test_outliers_dataset(capsys, tmp_path):
+    import numpy as np
+
+    from linreg_core.cli.datasets import load_dataset
+    from linreg_core.cli.main import build_parser
+    from linreg_core.scenes.gd import load_dataset as page_dataset
+    from linreg_core.settings import GDSettings
+
+    assert main(["train", "--dataset", "outliers", "--epochs", "5", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["dataset"]["name"] == "outliers"
+    assert data["dataset"]["n_samples"] == 100
+    for argv, settings in [
+        ([], GDSettings(dataset="outliers")),
+        (["--outliers", "0.2", "--n", "40", "--seed", "5"],
+         GDSettings(dataset="outliers", outliers=0.2, n=40, seed=5)),
+    ]:  # the page's data for the same settings
+        args = build_parser().parse_args(["train", "--dataset", "outliers", *argv])
+        ds, page = load_dataset(args), page_dataset(settings)
+        np.testing.assert_array_equal(ds.X, page.X)
+        np.testing.assert_array_equal(ds.y, page.y)
+    out = tmp_path / "run.json"
+    assert main(["export", "--out", str(out), "--dataset", "outliers", "--epochs", "3"]) == 0
+    s = json.loads(out.read_text())["scene_settings"]
+    assert (s["dataset"], s["outliers"]) == ("outliers", 0.05)
+    capsys.readouterr()

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from linreg_core.cli import datasets as dcli
+from linreg_core.data import registry
 from linreg_core.engine.training import OPTIMIZERS, fit_gd
 
 
@@ -233,16 +234,14 @@ def _export_settings(args: argparse.Namespace, dataset):
             raise UsageError("export --init takes one starting value for every weight "
                              f"('w,b', or {d} equal weights and a bias), got {init!r}")
         init, w0 = "chosen", float(W[0, 0])
-    if args.csv is not None:
-        name = "csv"
-    elif args.dataset == "line":
-        name = "outliers" if args.outliers else "line"
-    else:
-        name = args.dataset
+    name = "csv" if args.csv is not None else dcli.dataset_name(args)
+    outliers = args.outliers
+    if outliers is None:  # the outliers data's default fraction; none for the others
+        outliers = registry.DEFAULT_OUTLIER_FRACTION if name == "outliers" else 0.0
     bs = args.batch_size
     return GDSettings(
         dataset=name, n=args.n, slope=args.slope, intercept=args.intercept, noise=args.noise,
-        outliers=args.outliers, seed=args.seed, feature=args.feature or "all", lr=args.lr,
+        outliers=outliers, seed=args.seed, feature=args.feature or "all", lr=args.lr,
         epochs=args.epochs, optimizer=args.optimizer, momentum=args.momentum,
         batch="full" if bs is None else "single" if bs == 1 else "mini",
         batch_size=bs if bs is not None and bs > 1 else GD_SPECS["batch_size"].default,
