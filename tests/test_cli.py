@@ -131,3 +131,22 @@ def test_outliers_dataset(capsys, tmp_path):
     s = json.loads(out.read_text())["scene_settings"]
     assert (s["dataset"], s["outliers"]) == ("outliers", 0.05)
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("dataset", ["seed", "seed3"])
+@pytest.mark.parametrize("standardize", [False, True])
+def test_initial_weights_are_the_pages(dataset, standardize, capsys):
+    """The notes' draw starts a random init only on raw features, on the page and here."""
+    import numpy as np
+
+    from linreg_core.scenes.gd import build_gd_scene
+    from linreg_core.settings import GDSettings
+
+    argv = ["train", "--dataset", dataset, "--epochs", "1", "--json"]
+    assert main(argv + ["--standardize"] * standardize) == 0
+    cli_w0 = np.array(json.loads(capsys.readouterr().out)["weights"][0], dtype=float)
+    scene = build_gd_scene(GDSettings(dataset=dataset, standardize=standardize, epochs=1))
+    page_w0 = np.asarray(scene.result.weights[0], dtype=float)
+    np.testing.assert_array_equal(cli_w0.ravel(), page_w0.ravel())
+    notes = "W₀ drawn as in the notes" in scene.init_note
+    assert notes == (dataset == "seed" and not standardize)

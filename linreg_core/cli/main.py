@@ -74,8 +74,9 @@ def _add_training_arguments(t: argparse.ArgumentParser) -> None:
     t.add_argument("--seed", type=int, default=0,
                    help="seed of the data, the random init and the shuffling (default 0)")
     t.add_argument("--init", default="random",
-                   help="random (for --dataset seed: the notes' own draw), zeros, or "
-                        "comma-separated initial weights followed by the bias: 'w1,...,wD,b'")
+                   help="random (for --dataset seed without --standardize: the notes' own "
+                        "draw), zeros, or comma-separated initial weights followed by the "
+                        "bias: 'w1,...,wD,b'")
     t.add_argument("--standardize", action="store_true", help="standardize the features")
 
 
@@ -123,9 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _parse_init(text: str, n_features: int, dataset) -> object:
-    if text == "random":
-        return (dataset.notes_init, 0.0) if dataset.notes_init is not None else "random"
+def _parse_init(text: str, n_features: int, dataset, standardize: bool) -> object:
+    if text == "random":  # the page's rule: the notes' draw only on the features as drawn
+        notes_w0 = registry.notes_start(dataset, standardize)
+        return (notes_w0, 0.0) if notes_w0 is not None else "random"
     if text == "zeros":
         return "zeros"
     try:
@@ -158,7 +160,7 @@ def train(args: argparse.Namespace) -> int:
         from linreg_core.data.datasets import standardize
 
         X, mean, scale = standardize(X)
-    init = _parse_init(args.init, X.shape[1], dataset)
+    init = _parse_init(args.init, X.shape[1], dataset, args.standardize)
     result = fit_gd(
         X, dataset.y, lr=args.lr, epochs=args.epochs, optimizer=args.optimizer,
         momentum=args.momentum, batch_size=args.batch_size, init=init, seed=args.seed,
@@ -229,7 +231,7 @@ def _export_settings(args: argparse.Namespace, dataset):
     init, w0, b0 = args.init, 0.0, 0.0
     if init not in ("random", "zeros"):
         d = dataset.n_features
-        W, b0 = _parse_init(init, d, dataset)
+        W, b0 = _parse_init(init, d, dataset, args.standardize)
         if np.ptp(W) != 0:
             raise UsageError("export --init takes one starting value for every weight "
                              f"('w,b', or {d} equal weights and a bias), got {init!r}")
