@@ -251,7 +251,9 @@ def _export_settings(args: argparse.Namespace, dataset):
     )
 
 
-def export(args: argparse.Namespace) -> int:
+def _export_format(args: argparse.Namespace) -> str:
+    """The format ``export`` writes (``--format``, or from the ``--out`` suffix), once the
+    destination is known to be writable."""
     from pathlib import Path
 
     fmt = args.format
@@ -260,15 +262,52 @@ def export(args: argparse.Namespace) -> int:
         if fmt not in EXPORT_FORMATS:
             raise UsageError(f"--format is needed (one of {', '.join(EXPORT_FORMATS)}): "
                              f"cannot tell it from --out {args.out!r}")
-    to_stdout = args.out == "-"
-    if to_stdout and fmt == "gif":
-        raise UsageError("--format gif is binary: give --out FILE, not -")
-    if not to_stdout:
-        parent = Path(args.out).parent
-        if not parent.is_dir():
-            raise UsageError(f"cannot write {args.out}: the folder {str(parent)!r} does not exist")
-        if Path(args.out).is_dir():
-            raise UsageError(f"cannot write {args.out}: it is a folder")
+    if args.out == "-":
+        if fmt == "gif":
+            raise UsageError("--format gif is binary: give --out FILE, not -")
+        return fmt
+    parent = Path(args.out).parent
+    if not parent.is_dir():
+        raise UsageError(f"cannot write {args.out}: the folder {str(parent)!r} does not exist")
+    if Path(args.out).is_dir():
+        raise UsageError(f"cannot write {args.out}: it is a folder")
+    return fmt
+
+
+def _export_payload(fmt: str, scene, settings) -> str | bytes:
+    """One scene in the export format ``fmt``."""
+    from linreg_core.export import formats as ex
+
+    result, names = scene.result, scene.dataset.feature_names
+    if fmt == "html":
+        title = f"Gradient descent: {scene.dataset.description or scene.dataset.name}"
+        return ex.html_export(scene.figure, title)
+    if fmt == "gif":
+        return ex.gif_export(scene)
+    if fmt == "csv":
+        return ex.history_csv(result, names)
+    if fmt == "json":
+        return ex.history_json(result, names, ex.settings_dict(settings))
+    return ex.python_snippet(settings, expected_final_loss=result.final_loss)
+
+
+def _write(out: str, payload: str | bytes) -> int:
+    """``payload`` to the file ``out`` (``-``: stdout); the number of bytes written."""
+    data = payload.encode("utf-8") if isinstance(payload, str) else payload
+    if out == "-":
+        sys.stdout.write(payload)
+        sys.stdout.flush()
+        return len(data)
+    try:
+        with open(out, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    return len(data)
+
+
+def export(args: argparse.Namespace) -> int:
+    fmt = _export_format(args)
 
     from linreg_core.export import formats as ex
     from linreg_core.scenes.gd import build_gd_scene
@@ -280,32 +319,12 @@ def export(args: argparse.Namespace) -> int:
     # start_epoch=0: the exported page opens at epoch 0 and Play runs the whole descent. The
     # script replays the notes' autograd loop, so its expected loss comes from that loop.
     scene = build_gd_scene(settings, dataset=dataset, start_epoch=0, reference=fmt == "py")
-    result, names = scene.result, dataset.feature_names
-    title = f"Gradient descent: {dataset.description or dataset.name}"
-    if fmt == "html":
-        payload: str | bytes = ex.html_export(scene.figure, title)
-    elif fmt == "gif":
-        payload = ex.gif_export(scene)
-    elif fmt == "csv":
-        payload = ex.history_csv(result, names)
-    elif fmt == "json":
-        payload = ex.history_json(result, names, ex.settings_dict(settings))
-    else:
-        payload = ex.python_snippet(settings, expected_final_loss=result.final_loss)
-    data = payload.encode("utf-8") if isinstance(payload, str) else payload
-    if to_stdout:
-        sys.stdout.write(payload)
-        sys.stdout.flush()
-    else:
-        try:
-            with open(args.out, "wb") as fh:
-                fh.write(data)
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    size = _write(args.out, _export_payload(fmt, scene, settings))
+    result = scene.result
     if result.diverged:
         print(f"note: training diverged at epoch {result.diverged_epoch}: "
               f"{result.divergence_cause}", file=sys.stderr)
-    print(f"wrote {'stdout' if to_stdout else args.out} ({len(data):,} bytes)", file=sys.stderr)
+    print(f"wrote {'stdout' if args.out == '-' else args.out} ({size:,} bytes)", file=sys.stderr)
     return 0
 
 
