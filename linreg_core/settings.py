@@ -1,13 +1,18 @@
 """Every setting of a page in one place: its URL key, default, range and label.
 
-Both the widgets and (later) the URL codec read these definitions, so a default or a range is
-written once.
+Both the widgets and the URL codec read these definitions, so a default or a range is
+written once; the settings classes of the scenes (:class:`GDSettings`, :class:`RegSettings`,
+:class:`LabSettings`) take their fields from them, and the dataset choices and labels come
+from the dataset registry (:mod:`linreg_core.data.registry`).
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field, fields
 from typing import Any
+
+from linreg_core.data import registry
 
 LR_GRID = (*tuple(m * 10.0 ** e for e in range(-4, 1) for m in (1, 2, 5)), 10.0)
 
@@ -23,15 +28,14 @@ class Spec:
 
 
 GD_SPECS: dict[str, Spec] = {s.key: s for s in [
-    Spec("dataset", "seed", "Dataset",
-         options=("seed", "line", "outliers", "seed3", "diabetes", "csv")),
+    Spec("dataset", "seed", "Dataset", options=registry.names("gd")),
     Spec("n", 100, "Points", 2, 5000),
     Spec("slope", 2.0, "Slope", -100, 100),
     Spec("intercept", 3.0, "Intercept", -100, 100),
     Spec("noise", 1.0, "Noise (std)", 0, 100),
     Spec("x_min", -3.0, "x from", -1000, 1000),
     Spec("x_max", 3.0, "x to", -1000, 1000),
-    Spec("outliers", 0.05, "Outlier fraction", 0, 0.5),
+    Spec("outliers", registry.DEFAULT_OUTLIER_FRACTION, "Outlier fraction", 0, 0.5),
     Spec("seed", 0, "Seed", 0, 2**31 - 1),
     Spec("feature", "bmi", "Diabetes feature",
          options=("all", "age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6")),
@@ -49,8 +53,7 @@ GD_SPECS: dict[str, Spec] = {s.key: s for s in [
 ]}
 
 REG_SPECS: dict[str, Spec] = {s.key: s for s in [
-    Spec("dataset", "diabetes", "Dataset",
-         options=("diabetes", "correlated", "sparse", "polynomial", "csv")),
+    Spec("dataset", "diabetes", "Dataset", options=registry.names("regularization")),
     Spec("model", "all", "Show", options=("all", "lasso", "ridge", "enet")),
     Spec("alpha", 0.0, "α", 0.0, 1e12),  # 0 = the middle of the grid
     Spec("l1_ratio", 0.5, "Elastic-net mixing ρ", 0.05, 1.0),
@@ -61,7 +64,7 @@ REG_SPECS: dict[str, Spec] = {s.key: s for s in [
 ]}
 
 LAB_SPECS: dict[str, Spec] = {s.key: s for s in [
-    Spec("dataset", "seed", "Dataset", options=("seed", "line", "outliers", "seed3", "diabetes")),
+    Spec("dataset", "seed", "Dataset", options=registry.names("lab")),
     Spec("feature", "bmi", "Diabetes feature", options=GD_SPECS["feature"].options),
     Spec("seed", 0, "Seed", 0, 2**31 - 1),
     Spec("standardize", False, "Standardize features"),
@@ -73,14 +76,7 @@ LAB_SPECS: dict[str, Spec] = {s.key: s for s in [
     Spec("momentum", 0.9, "Momentum", 0.0, 0.99),
 ]}
 
-DATASET_LABELS = {
-    "seed": "The notes' example (y = 2x + 3)",
-    "line": "A custom line",
-    "outliers": "A line with outliers",
-    "seed3": "The notes' 3-feature example",
-    "diabetes": "Diabetes (scikit-learn)",
-    "csv": "Your CSV file…",
-}
+DATASET_LABELS = registry.labels("gd")  # as the gradient-descent page (and its export) name them
 OPTIMIZER_LABELS = {
     "manual": "The notes' step (no_grad)",
     "sgd": "SGD with momentum",
@@ -90,31 +86,33 @@ BATCH_LABELS = {"full": "Full batch", "mini": "Mini-batch", "single": "One sampl
 INIT_LABELS = {"random": "Random (seeded)", "zeros": "Zeros", "chosen": "Chosen"}
 
 
-@dataclass(frozen=True)
-class GDSettings:
-    """One gradient-descent scene; hashable, so it can key a cache."""
+def from_specs(specs: dict[str, Spec], *, skip: tuple[str, ...] = (),
+               rename: dict[str, str] | None = None):
+    """A frozen (hashable) dataclass whose fields are ``specs``' keys, typed and defaulted by
+    each spec's default, in the specs' order; then the class's own annotated fields (settings
+    of a scene that are not in the URL). ``skip`` leaves a spec out (a page's view state, not
+    an input of its scene) and ``rename`` names a field other than its URL key."""
+    rename = rename or {}
 
-    dataset: str = GD_SPECS["dataset"].default
-    n: int = GD_SPECS["n"].default
-    slope: float = GD_SPECS["slope"].default
-    intercept: float = GD_SPECS["intercept"].default
-    noise: float = GD_SPECS["noise"].default
-    x_min: float = GD_SPECS["x_min"].default
-    x_max: float = GD_SPECS["x_max"].default
-    outliers: float = GD_SPECS["outliers"].default
-    seed: int = GD_SPECS["seed"].default
-    feature: str = GD_SPECS["feature"].default
-    lr: float = GD_SPECS["lr"].default
-    epochs: int = GD_SPECS["epochs"].default
-    optimizer: str = GD_SPECS["optimizer"].default
-    momentum: float = GD_SPECS["momentum"].default
-    batch: str = GD_SPECS["batch"].default
-    batch_size: int = GD_SPECS["batch_size"].default
-    init: str = GD_SPECS["init"].default
-    w0: float = GD_SPECS["w0"].default
-    b0: float = GD_SPECS["b0"].default
-    standardize: bool = GD_SPECS["standardize"].default
-    log_loss: bool = GD_SPECS["log_loss"].default
+    def make(cls):
+        own = dict(inspect.get_annotations(cls))
+        annotations = {}
+        for spec in specs.values():
+            if spec.key in skip:
+                continue
+            name = rename.get(spec.key, spec.key)
+            annotations[name] = type(spec.default).__name__
+            setattr(cls, name, spec.default)
+        cls.__annotations__ = {**annotations, **own}
+        return dataclass(frozen=True)(cls)
+
+    return make
+
+
+@from_specs(GD_SPECS)
+class GDSettings:
+    """One gradient-descent scene: a field per GD_SPECS entry; hashable, so it can key a cache."""
+
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
@@ -122,6 +120,23 @@ class GDSettings:
         names = {f.name for f in fields(cls)} - {"extra"}
         return cls(**{k: v for k, v in values.items() if k in names})
 
+
+@from_specs(REG_SPECS, skip=("alpha", "gd"), rename={"model": "view"})
+class RegSettings:
+    """One regularization scene: REG_SPECS but the inspected α and the overlay toggle (the
+    page's ``model`` is the field ``view``: all | lasso | ridge | enet), plus the grid, the
+    folds and the geometry panel's two features ("" = a sensible default)."""
+
+    n_alphas: int = 80
+    cv_folds: int = 5
+    geo_x: str = ""
+    geo_y: str = ""
+
+
+@from_specs(LAB_SPECS)
+class LabSettings:
+    """One learning-rate-lab scene: a field per LAB_SPECS entry; hashable, so it can key a
+    cache."""
 
 
 # ----------------------------------------------------------------------------- URL encoding

@@ -125,3 +125,50 @@ def test_epochs_capped_by_the_same_limits_as_the_page(capsys, monkeypatch):
                                          epochs=80), 100, 1)
     assert page.epochs == 50
     assert why in captured.err
+
+
+def test_outliers_dataset(capsys, tmp_path):
+    import numpy as np
+
+    from linreg_core.cli.datasets import load_dataset
+    from linreg_core.cli.main import build_parser
+    from linreg_core.scenes.gd import load_dataset as page_dataset
+    from linreg_core.settings import GDSettings
+
+    assert main(["train", "--dataset", "outliers", "--epochs", "5", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["dataset"]["name"] == "outliers"
+    assert data["dataset"]["n_samples"] == 100
+    for argv, settings in [
+        ([], GDSettings(dataset="outliers")),
+        (["--outliers", "0.2", "--n", "40", "--seed", "5"],
+         GDSettings(dataset="outliers", outliers=0.2, n=40, seed=5)),
+    ]:  # the page's data for the same settings
+        args = build_parser().parse_args(["train", "--dataset", "outliers", *argv])
+        ds, page = load_dataset(args), page_dataset(settings)
+        np.testing.assert_array_equal(ds.X, page.X)
+        np.testing.assert_array_equal(ds.y, page.y)
+    out = tmp_path / "run.json"
+    assert main(["export", "--out", str(out), "--dataset", "outliers", "--epochs", "3"]) == 0
+    s = json.loads(out.read_text())["scene_settings"]
+    assert (s["dataset"], s["outliers"]) == ("outliers", 0.05)
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("dataset", ["seed", "seed3"])
+@pytest.mark.parametrize("standardize", [False, True])
+def test_initial_weights_are_the_pages(dataset, standardize, capsys):
+    """The notes' draw starts a random init only on raw features, on the page and here."""
+    import numpy as np
+
+    from linreg_core.scenes.gd import build_gd_scene
+    from linreg_core.settings import GDSettings
+
+    argv = ["train", "--dataset", dataset, "--epochs", "1", "--json"]
+    assert main(argv + ["--standardize"] * standardize) == 0
+    cli_w0 = np.array(json.loads(capsys.readouterr().out)["weights"][0], dtype=float)
+    scene = build_gd_scene(GDSettings(dataset=dataset, standardize=standardize, epochs=1))
+    page_w0 = np.asarray(scene.result.weights[0], dtype=float)
+    np.testing.assert_array_equal(cli_w0.ravel(), page_w0.ravel())
+    notes = "W₀ drawn as in the notes" in scene.init_note
+    assert notes == (dataset == "seed" and not standardize)

@@ -10,11 +10,11 @@ import streamlit as st
 
 from linreg_core import gradient_check
 from linreg_core.cache import SceneCache
+from linreg_core.data import registry
 from linreg_core.figures.gd import PrebuiltFigure
 from linreg_core.scenes.gd import GDScene, build_gd_scene, scene_figure, within_limits
 from linreg_core.settings import (
     BATCH_LABELS,
-    DATASET_LABELS,
     GD_SPECS,
     INIT_LABELS,
     LR_GRID,
@@ -119,7 +119,7 @@ def sidebar() -> tuple[GDSettings, Upload | None]:
     with st.sidebar:
         st.header("Data")
         dataset = st.selectbox(S["dataset"].label, S["dataset"].options, key=K + "dataset",
-                               format_func=DATASET_LABELS.get, disabled=_locked("dataset"))
+                               format_func=registry.labels("gd").get, disabled=_locked("dataset"))
         if dataset in ("line", "outliers"):
             st.slider(S["n"].label, int(S["n"].lo), int(S["n"].hi), key=K + "n",
                       disabled=_locked("n"))
@@ -372,6 +372,4 @@ def main() -> None:
 def _shape(s: GDSettings, dataset) -> tuple[int, int]:
     if dataset is not None:
         return dataset.n_samples, dataset.n_features
-    n = {"seed": 100, "seed3": 100, "diabetes": 442}.get(s.dataset, s.n)
-    d = {"seed3": 3, "diabetes": 10 if s.feature == "all" else 1}.get(s.dataset, 1)
-    return n, d
+    return registry.shape(s.dataset, **registry.options_of(s))

@@ -7,8 +7,8 @@ import math
 import streamlit as st
 
 from linreg_core.cache import SceneCache
+from linreg_core.data import registry
 from linreg_core.engine.lab import (
-    LAB_DATASETS,
     LabScene,
     LabSettings,
     build_lab_scene,
@@ -17,7 +17,6 @@ from linreg_core.engine.lab import optimizer_race as race_run
 from linreg_core.figures.gd import PrebuiltFigure
 from linreg_core.figures.lab import race_figure, sweep_figure
 from linreg_core.settings import (
-    DATASET_LABELS,
     GD_SPECS,
     LAB_SPECS,
     LR_GRID,
@@ -82,8 +81,8 @@ def sidebar() -> LabSettings:
             ss.setdefault(K + key, value)
     with st.sidebar:
         st.header("Data")
-        dataset = st.selectbox("Dataset", LAB_DATASETS, key=K + "dataset",
-                               format_func=DATASET_LABELS.get)
+        dataset = st.selectbox("Dataset", LAB_SPECS["dataset"].options, key=K + "dataset",
+                               format_func=registry.labels("lab").get)
         if dataset == "diabetes":
             st.selectbox(GD_SPECS["feature"].label, GD_SPECS["feature"].options,
                          key=K + "feature",

@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from linreg_core.cache import SceneCache
+from linreg_core.data import registry
 from linreg_core.figures.gd import PrebuiltFigure
 from linreg_core.figures.paths import (
     MODEL_LABELS,
@@ -31,13 +32,6 @@ from ui.upload import Upload, csv_block, preview
 from ui.urlstate import locked_keys, restore, show_notices, write
 
 K = "rp_"
-DATASETS = {
-    "diabetes": "Diabetes (scikit-learn, as load_diabetes returns it)",
-    "correlated": "Correlated feature groups",
-    "sparse": "Sparse ground truth (30 features, 4 matter)",
-    "polynomial": "1-D data, polynomial features",
-    "csv": "Your CSV file…",
-}
 VIEWS = {"all": "All three side by side", "lasso": "Lasso", "ridge": "Ridge",
          "enet": "Elastic net"}
 CONFIG = {"displaylogo": False}
@@ -70,7 +64,8 @@ def sidebar() -> tuple[RegSettings, Upload | None]:
     locks = locked_keys()
     with st.sidebar:
         st.header("Data")
-        dataset = st.selectbox("Dataset", list(DATASETS), format_func=DATASETS.get,
+        dataset = st.selectbox("Dataset", R["dataset"].options,
+                               format_func=registry.labels("regularization").get,
                                key=K + "dataset", disabled="dataset" in locks)
         upload = csv_block(K) if dataset == "csv" else None
         if dataset == "polynomial":

@@ -6,19 +6,16 @@ import argparse
 
 from linreg_core.data import datasets as data
 from linreg_core.data import limits as limits_module
+from linreg_core.data import registry
 
-DATASETS = ("seed", "line", "seed3", "diabetes")
-PATH_DATASETS = ("diabetes", "correlated", "sparse", "polynomial", "seed3", "seed", "line")
+DATASETS = registry.names("cli")  # train and export
+PATH_DATASETS = registry.names("path")
 
 
 def add_dataset_arguments(p: argparse.ArgumentParser, choices: tuple[str, ...] = DATASETS,
                           default: str = "seed") -> None:
     p.add_argument("--dataset", choices=choices, default=default,
-                   help="seed: the notes' y = 2x + 3 example; line: a custom line; seed3: the "
-                        "notes' 3-feature example; diabetes: scikit-learn's diabetes data"
-                        + ("; correlated: groups of correlated columns; sparse: 30 features, "
-                           "4 matter; polynomial: sin(πx) with features x … x^degree"
-                           if "sparse" in choices else ""))
+                   help="; ".join(f"{name}: {registry.get(name).help}" for name in choices))
     if "polynomial" in choices:
         p.add_argument("--degree", type=int, default=9, help="polynomial: degree (1-20)")
     p.add_argument("--feature", default=None,
@@ -28,7 +25,10 @@ def add_dataset_arguments(p: argparse.ArgumentParser, choices: tuple[str, ...] =
     p.add_argument("--slope", type=float, default=2.0, help="line: slope")
     p.add_argument("--intercept", type=float, default=3.0, help="line: intercept")
     p.add_argument("--noise", type=float, default=1.0, help="line: noise standard deviation")
-    p.add_argument("--outliers", type=float, default=0.0, help="line: fraction of outliers")
+    p.add_argument("--outliers", type=float, default=None,
+                   help="outliers: the fraction of points pushed off the line (default "
+                        f"{registry.DEFAULT_OUTLIER_FRACTION:g}); line: with a fraction > 0, "
+                        "the same as --dataset outliers")
     p.add_argument("--csv", metavar="FILE", default=None,
                    help="your own CSV file (comma, semicolon or tab separated) instead of "
                         "--dataset; needs --target")
@@ -51,9 +51,15 @@ def load_dataset(args: argparse.Namespace) -> data.Dataset:
     if getattr(args, "target", None) is not None or getattr(args, "features", None) is not None \
             or getattr(args, "onehot", False):
         raise ValueError("--target, --features and --onehot apply only with --csv FILE")
-    return data.builtin(args.dataset, seed=args.seed, feature=args.feature,
-                        degree=getattr(args, "degree", 9), n=args.n, slope=args.slope,
-                        intercept=args.intercept, noise=args.noise, outliers=args.outliers)
+    return registry.build(dataset_name(args), **registry.options_of(args))
+
+
+def dataset_name(args: argparse.Namespace) -> str:
+    """The registry's name of the built-in data the arguments ask for: ``--dataset``, where a
+    line given ``--outliers`` above 0 is the ``outliers`` data (as the page names it)."""
+    if args.dataset == "line" and args.outliers:
+        return "outliers"
+    return args.dataset
 
 
 def load_csv(args: argparse.Namespace) -> data.Dataset:

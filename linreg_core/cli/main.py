@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from linreg_core.cli import datasets as dcli
+from linreg_core.data import registry
 from linreg_core.data.limits import capped_epochs
 from linreg_core.engine.training import OPTIMIZERS, fit_gd
 
@@ -74,8 +75,9 @@ def _add_training_arguments(t: argparse.ArgumentParser) -> None:
     t.add_argument("--seed", type=int, default=0,
                    help="seed of the data, the random init and the shuffling (default 0)")
     t.add_argument("--init", default="random",
-                   help="random (for --dataset seed: the notes' own draw), zeros, or "
-                        "comma-separated initial weights followed by the bias: 'w1,...,wD,b'")
+                   help="random (for --dataset seed without --standardize: the notes' own "
+                        "draw), zeros, or comma-separated initial weights followed by the "
+                        "bias: 'w1,...,wD,b'")
     t.add_argument("--standardize", action="store_true", help="standardize the features")
 
 
@@ -123,9 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _parse_init(text: str, n_features: int, dataset) -> object:
-    if text == "random":
-        return (dataset.notes_init, 0.0) if dataset.notes_init is not None else "random"
+def _parse_init(text: str, n_features: int, dataset, standardize: bool) -> object:
+    if text == "random":  # the page's rule: the notes' draw only on the features as drawn
+        notes_w0 = registry.notes_start(dataset, standardize)
+        return (notes_w0, 0.0) if notes_w0 is not None else "random"
     if text == "zeros":
         return "zeros"
     try:
@@ -158,7 +161,7 @@ def train(args: argparse.Namespace) -> int:
         from linreg_core.data.datasets import standardize
 
         X, mean, scale = standardize(X)
-    init = _parse_init(args.init, X.shape[1], dataset)
+    init = _parse_init(args.init, X.shape[1], dataset, args.standardize)
     epochs, why = capped_epochs(args.epochs, *X.shape, args.batch_size,
                                 gram=args.batch_size is None)
     if why is not None:
@@ -233,21 +236,19 @@ def _export_settings(args: argparse.Namespace, dataset):
     init, w0, b0 = args.init, 0.0, 0.0
     if init not in ("random", "zeros"):
         d = dataset.n_features
-        W, b0 = _parse_init(init, d, dataset)
+        W, b0 = _parse_init(init, d, dataset, args.standardize)
         if np.ptp(W) != 0:
             raise UsageError("export --init takes one starting value for every weight "
                              f"('w,b', or {d} equal weights and a bias), got {init!r}")
         init, w0 = "chosen", float(W[0, 0])
-    if args.csv is not None:
-        name = "csv"
-    elif args.dataset == "line":
-        name = "outliers" if args.outliers else "line"
-    else:
-        name = args.dataset
+    name = "csv" if args.csv is not None else dcli.dataset_name(args)
+    outliers = args.outliers
+    if outliers is None:  # the outliers data's default fraction; none for the others
+        outliers = registry.DEFAULT_OUTLIER_FRACTION if name == "outliers" else 0.0
     bs = args.batch_size
     return GDSettings(
         dataset=name, n=args.n, slope=args.slope, intercept=args.intercept, noise=args.noise,
-        outliers=args.outliers, seed=args.seed, feature=args.feature or "all", lr=args.lr,
+        outliers=outliers, seed=args.seed, feature=args.feature or "all", lr=args.lr,
         epochs=args.epochs, optimizer=args.optimizer, momentum=args.momentum,
         batch="full" if bs is None else "single" if bs == 1 else "mini",
         batch_size=bs if bs is not None and bs > 1 else GD_SPECS["batch_size"].default,
@@ -255,7 +256,9 @@ def _export_settings(args: argparse.Namespace, dataset):
     )
 
 
-def export(args: argparse.Namespace) -> int:
+def _export_format(args: argparse.Namespace) -> str:
+    """The format ``export`` writes (``--format``, or from the ``--out`` suffix), once the
+    destination is known to be writable."""
     from pathlib import Path
 
     fmt = args.format
@@ -264,18 +267,57 @@ def export(args: argparse.Namespace) -> int:
         if fmt not in EXPORT_FORMATS:
             raise UsageError(f"--format is needed (one of {', '.join(EXPORT_FORMATS)}): "
                              f"cannot tell it from --out {args.out!r}")
-    to_stdout = args.out == "-"
-    if to_stdout and fmt == "gif":
-        raise UsageError("--format gif is binary: give --out FILE, not -")
-    if not to_stdout:
-        parent = Path(args.out).parent
-        if not parent.is_dir():
-            raise UsageError(f"cannot write {args.out}: the folder {str(parent)!r} does not exist")
-        if Path(args.out).is_dir():
-            raise UsageError(f"cannot write {args.out}: it is a folder")
+    if args.out == "-":
+        if fmt == "gif":
+            raise UsageError("--format gif is binary: give --out FILE, not -")
+        return fmt
+    parent = Path(args.out).parent
+    if not parent.is_dir():
+        raise UsageError(f"cannot write {args.out}: the folder {str(parent)!r} does not exist")
+    if Path(args.out).is_dir():
+        raise UsageError(f"cannot write {args.out}: it is a folder")
+    return fmt
+
+
+def _export_payload(fmt: str, scene, settings) -> str | bytes:
+    """One scene in the export format ``fmt`` (the HTML page opens at epoch 0, so Play runs
+    the whole descent)."""
+    from linreg_core.export import formats as ex
+    from linreg_core.scenes.gd import scene_figure
+
+    result, names = scene.result, scene.dataset.feature_names
+    if fmt == "html":
+        title = f"Gradient descent: {scene.dataset.description or scene.dataset.name}"
+        return ex.html_export(scene_figure(scene, start_epoch=0), title)
+    if fmt == "gif":
+        return ex.gif_export(scene)
+    if fmt == "csv":
+        return ex.history_csv(result, names)
+    if fmt == "json":
+        return ex.history_json(result, names, ex.settings_dict(settings))
+    return ex.python_snippet(settings, expected_final_loss=result.final_loss)
+
+
+def _write(out: str, payload: str | bytes) -> int:
+    """``payload`` to the file ``out`` (``-``: stdout); the number of bytes written."""
+    data = payload.encode("utf-8") if isinstance(payload, str) else payload
+    if out == "-":
+        sys.stdout.write(payload)
+        sys.stdout.flush()
+        return len(data)
+    try:
+        with open(out, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    return len(data)
+
+
+def export(args: argparse.Namespace) -> int:
+    fmt = _export_format(args)
 
     from linreg_core.export import formats as ex
-    from linreg_core.scenes.gd import build_gd_scene, scene_figure, within_limits
+    from linreg_core.scenes.gd import build_gd_scene, within_limits
 
     dataset = _load(args)
     settings, why = within_limits(_export_settings(args, dataset), *dataset.X.shape)
@@ -283,35 +325,14 @@ def export(args: argparse.Namespace) -> int:
         print(f"note: {why}", file=sys.stderr)
     if fmt == "py":
         ex.python_snippet(settings)  # fails early (exit 2) for data a script cannot regenerate
-    # start_epoch=0: the exported page opens at epoch 0 and Play runs the whole descent. The
-    # script replays the notes' autograd loop, so its expected loss comes from that loop.
+    # The script replays the notes' autograd loop, so its expected loss comes from that loop.
     scene = build_gd_scene(settings, dataset=dataset, reference=fmt == "py")
-    result, names = scene.result, dataset.feature_names
-    title = f"Gradient descent: {dataset.description or dataset.name}"
-    if fmt == "html":
-        payload: str | bytes = ex.html_export(scene_figure(scene, start_epoch=0), title)
-    elif fmt == "gif":
-        payload = ex.gif_export(scene)
-    elif fmt == "csv":
-        payload = ex.history_csv(result, names)
-    elif fmt == "json":
-        payload = ex.history_json(result, names, ex.settings_dict(settings))
-    else:
-        payload = ex.python_snippet(settings, expected_final_loss=result.final_loss)
-    data = payload.encode("utf-8") if isinstance(payload, str) else payload
-    if to_stdout:
-        sys.stdout.write(payload)
-        sys.stdout.flush()
-    else:
-        try:
-            with open(args.out, "wb") as fh:
-                fh.write(data)
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    size = _write(args.out, _export_payload(fmt, scene, settings))
+    result = scene.result
     if result.diverged:
         print(f"note: training diverged at epoch {result.diverged_epoch}: "
               f"{result.divergence_cause}", file=sys.stderr)
-    print(f"wrote {'stdout' if to_stdout else args.out} ({len(data):,} bytes)", file=sys.stderr)
+    print(f"wrote {'stdout' if args.out == '-' else args.out} ({size:,} bytes)", file=sys.stderr)
     return 0
 
 

@@ -222,34 +222,3 @@ def polynomial(n: int = 30, degree: int = 9, noise: float = 0.3, seed: int = 0) 
 def polynomial_features(x: np.ndarray, degree: int) -> np.ndarray:
     x = np.asarray(x, dtype=float).reshape(-1)
     return np.column_stack([x**d for d in range(1, degree + 1)])
-
-
-BUILTIN = ("seed", "line", "outliers", "seed3", "diabetes", "correlated", "sparse", "polynomial")
-
-
-def builtin(name: str, *, seed: int = 0, feature: str | None = None, degree: int = 9,
-            **line_options) -> Dataset:
-    """Every built-in dataset by name: the one dispatch the pages and the command line share.
-
-    ``line_options`` (n, slope, intercept, noise, x_min, x_max, outliers) apply to "line";
-    "outliers" is a line with ``outliers`` (default 0.05) of its points pushed off.
-    """
-    if name == "seed":
-        return seed_example(seed=seed)
-    if name in ("line", "outliers"):
-        if name == "line":
-            line_options["outliers"] = line_options.get("outliers", 0.0)
-        else:
-            line_options.setdefault("outliers", 0.05)
-        return line(seed=seed, **line_options)
-    if name == "seed3":
-        return seed3(seed=seed)
-    if name == "diabetes":
-        return diabetes(feature=None if feature in (None, "all") else feature)
-    if name == "correlated":
-        return correlated(seed=seed)
-    if name == "sparse":
-        return sparse(seed=seed)
-    if name == "polynomial":
-        return polynomial(degree=degree, seed=seed)
-    raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(BUILTIN)}")

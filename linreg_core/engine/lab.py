@@ -329,23 +329,8 @@ def optimizer_race(
 
 # ----------------------------------------------------------------------------- page scenes
 
-LAB_DATASETS = ("seed", "line", "outliers", "seed3", "diabetes")
-
-
-@dataclass(frozen=True)
-class LabSettings:
-    """One learning-rate-lab scene; hashable, so it can key a cache."""
-
-    dataset: str = "seed"
-    feature: str = "bmi"
-    seed: int = 0
-    standardize: bool = False
-    k: int = 25
-    lr_min: float = 1e-3
-    lr_max: float = 2.0
-    epochs: int = 100
-    optimizer: str = "manual"
-    momentum: float = 0.9
+# One learning-rate-lab scene: its fields are LAB_SPECS' (the dataset choices the registry's).
+from linreg_core.settings import LabSettings  # noqa: E402
 
 
 @dataclass
@@ -366,16 +351,14 @@ class LabScene:
 def lab_data(s: LabSettings) -> LabScene:
     """The data of a scene as the gradient-descent page loads them, with the same start."""
     from linreg_core.data import datasets as data
+    from linreg_core.data import registry
     from linreg_core.engine.analysis import closed_form, hessian_max_eig
-    from linreg_core.scenes.gd import load_dataset
-    from linreg_core.settings import GDSettings
 
-    if s.dataset not in LAB_DATASETS:
-        raise ValueError(f"unknown dataset {s.dataset!r}; choose one of {LAB_DATASETS}")
-    ds = load_dataset(GDSettings(dataset=s.dataset, seed=int(s.seed), feature=s.feature))
+    ds = registry.build(s.dataset, "lab", **registry.options_of(s))
     X = data.standardize(ds.X)[0] if s.standardize else np.asarray(ds.X, dtype=np.float64)
-    if ds.notes_init is not None and not s.standardize:
-        init, note = (ds.notes_init, 0.0), "W₀ as the notes draw it, b₀ = 0"
+    notes_w0 = registry.notes_start(ds, s.standardize)
+    if notes_w0 is not None:
+        init, note = (notes_w0, 0.0), "W₀ as the notes draw it, b₀ = 0"
     else:
         init, note = "random", f"W₀ ~ N(0, 1) (seed {s.seed}), b₀ = 0"
     return LabScene(settings=s, X=X, y=ds.y, feature_names=list(ds.feature_names),

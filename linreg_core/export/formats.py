@@ -423,6 +423,7 @@ def python_snippet(settings: GDSettings, expected_final_loss: float | None = Non
     and prints ``Final loss: {loss:.4f}``, the full-data MSE of the final state, which equals
     ``fit_gd(...).loss[-1]`` (divergence stops the run at the same epoch).
     """
+    from linreg_core.data.registry import notes_start
     from linreg_core.scenes.gd import load_dataset, uses_gram
 
     s = settings
@@ -437,7 +438,7 @@ def python_snippet(settings: GDSettings, expected_final_loss: float | None = Non
     n, d = ds.n_samples, ds.n_features
     batch_size = {"full": None, "mini": int(s.batch_size), "single": 1}[s.batch]
     full_batch = batch_size is None or batch_size >= n
-    notes_draw = s.dataset == "seed" and s.init == "random" and not s.standardize
+    notes_draw = s.init == "random" and notes_start(ds, s.standardize) is not None
     random_init = s.init == "random" and not notes_draw
     numpy_data = not (s.dataset == "seed" and not s.standardize)
 

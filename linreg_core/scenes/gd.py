@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from linreg_core.data import datasets as data
+from linreg_core.data import registry
 from linreg_core.data.limits import LIMITS, capped_epochs
 from linreg_core.engine import analysis
 from linreg_core.engine.training import GDResult, fit_gd
@@ -39,11 +40,7 @@ class GDScene:
 
 
 def load_dataset(s: GDSettings) -> data.Dataset:
-    if s.dataset not in ("seed", "line", "outliers", "seed3", "diabetes"):
-        raise ValueError(f"unknown dataset {s.dataset!r}")
-    return data.builtin(s.dataset, seed=s.seed, feature=s.feature, n=s.n, slope=s.slope,
-                        intercept=s.intercept, noise=s.noise, x_min=s.x_min, x_max=s.x_max,
-                        outliers=s.outliers if s.dataset == "outliers" else 0.0)
+    return registry.build(s.dataset, "gd", **registry.options_of(s))
 
 
 # Large data (at least this many numbers, rows × features) get their readouts (optimum, λmax,
@@ -103,8 +100,9 @@ def build_gd_scene(s: GDSettings, *, on_epoch=None, dataset: data.Dataset | None
         analysis_gram = gram if X.shape[0] * d >= GRAM_THRESHOLD else None
         gram = gram if fast else None
     if s.init == "random":
-        if ds.notes_init is not None and not s.standardize:
-            init = (ds.notes_init, 0.0)
+        notes_w0 = registry.notes_start(ds, s.standardize)
+        if notes_w0 is not None:
+            init = (notes_w0, 0.0)
             note = (f"W₀ drawn as in the notes: torch.randn right after the data "
                     f"(seed {s.seed}), b₀ = 0")
         else:

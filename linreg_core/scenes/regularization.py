@@ -12,29 +12,17 @@ from typing import Any
 import numpy as np
 
 from linreg_core.data import datasets as data
+from linreg_core.data import registry
 from linreg_core.engine.paths import (
     PathResult,
     coefficient_paths,
     cross_validate_path,
     sklearn_equivalent,
 )
+from linreg_core.settings import RegSettings
 
 MODELS = ("lasso", "ridge", "enet")
 CV_MAX_ROWS = 100_000
-
-
-@dataclass(frozen=True)
-class RegSettings:
-    dataset: str = "diabetes"  # diabetes | correlated | sparse | polynomial
-    view: str = "all"  # all | lasso | ridge | enet
-    l1_ratio: float = 0.5
-    degree: int = 9
-    standardize: bool = False
-    seed: int = 0
-    n_alphas: int = 80
-    cv_folds: int = 5
-    geo_x: str = ""  # two features for the geometry panel ("" = a sensible default)
-    geo_y: str = ""
 
 
 @dataclass
@@ -54,10 +42,7 @@ class RegScene:
 
 
 def load_reg_dataset(s: RegSettings) -> data.Dataset:
-    if s.dataset not in ("diabetes", "correlated", "sparse", "polynomial"):
-        raise ValueError(f"unknown dataset {s.dataset!r}; choose diabetes, correlated, sparse "
-                         "or polynomial")
-    return data.builtin(s.dataset, seed=s.seed, degree=s.degree)
+    return registry.build(s.dataset, "regularization", **registry.options_of(s))
 
 
 def common_alphas(X: np.ndarray, y: np.ndarray, n_alphas: int, standardize: bool,
