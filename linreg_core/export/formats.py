@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from linreg_core.engine.training import DIVERGENCE_FACTOR, GDResult
-from linreg_core.figures.gd import DATA, FIT, LOSS, OPTIMUM, sample_frames
+from linreg_core.figures.common import DATA, FIT, LOSS, OPTIMUM, sample_frames
 from linreg_core.settings import (
     BATCH_LABELS,
     DATASET_LABELS,

@@ -1,136 +1,56 @@
-"""Plotly figures as pure functions returning plain dicts (no UI import).
+"""The gradient-descent animation, as a pure function returning a plain Plotly dict.
 
-The gradient-descent animation is one figure whose panels share a single set of frames, so the
-fitted line, the loss marker and the point on the loss surface always show the same epoch. The
-browser plays the frames; the server is not involved per frame.
+The animation is one figure whose panels share a single set of frames, so the fitted line,
+the loss marker and the point on the loss surface always show the same epoch. The browser
+plays the frames; the server is not involved per frame.
 
-Payload rules (see DESIGN.md): the scatter, the whole loss curve and the loss surface are sent
-once, as static traces; a frame carries only what moves (a 2-point line, a 1-point marker, a
-short trail), and at most ``max_frames`` epochs are sampled, denser where the loss falls
-fastest. Frames are plain dicts, because building thousands of ``go.Frame`` objects is slow.
+Payload rules, so that the chart stays under the 300 KB the README's performance table sets
+as its goal (``tests/test_figures.py`` holds it to that, for 10,000 points and 5,000 epochs
+alike): the scatter, the whole loss curve and the loss surface are sent once, as static
+traces; a frame carries only what moves (a 2-point line, a 1-point marker, a short trail),
+and at most ``max_frames`` epochs are sampled, denser where the loss falls fastest. Frames are
+plain dicts, because building thousands of ``go.Frame`` objects is slow. The helpers the three
+figure modules share are in :mod:`linreg_core.figures.common`.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 
 from linreg_core.engine.analysis import ClosedForm, loss_levels
 from linreg_core.engine.training import GDResult
+from linreg_core.figures.common import (
+    DATA,
+    FIT,
+    FONT_SIZE,
+    LOSS,
+    OPTIMUM,
+    SURFACE_COLORS,
+    WEIGHT_COLORS,
+    PrebuiltFigure,
+    animation_controls,
+    padded_range,
+    panel_title,
+    rounded,
+    rounded_list,
+    safe,
+    sample_frames,
+    typed_arrays,
+)
 
-# Colours readable on both Streamlit's light and dark backgrounds.
-DATA = "#4C78A8"
-FIT = "#E45756"
-OPTIMUM = "#54A24B"
-LOSS = "#F58518"
-TRAIL = "#B279A2"
-FONT_SIZE = 14
-WEIGHT_COLORS = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B",
-                 "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC"]
-# Loss levels from high (outside, light) to low (inside, dark): YlGnBu.
-SURFACE_COLORS = ["#ffffd9", "#edf8b1", "#c7e9b4", "#a5dbb8", "#7fcdbb", "#5dc2c1",
-                  "#41b6c4", "#2fa3c2", "#1d91c0", "#2272b3", "#225ea8", "#253494"]
+# PrebuiltFigure and sample_frames are re-exported: the pages, the tests and the benchmarks
+# import them from here.
+__all__ = ["PrebuiltFigure", "gd_animation_figure", "sample_frames"]
+
 MAX_SCATTER_POINTS = 5000
 MAX_ANIMATED_POINTS = 80
 TRAIL_LENGTH = 12
 
 
-def sample_frames(loss: np.ndarray, max_frames: int = 300) -> np.ndarray:
-    """Epoch indices to animate: all of them if few, else at most ``max_frames``.
-
-    Half of the frames are spread evenly over the epochs, half where ``log(loss)`` changes
-    most, so the fast early descent is not a blur and a long tail is not a crawl.
-    """
-    n = len(loss)
-    if n <= max_frames:
-        return np.arange(n)
-    finite = np.where(np.isfinite(loss) & (loss > 0), loss, np.nan)
-    logl = np.log(np.where(np.isnan(finite), np.nanmax(finite), finite))
-    change = np.abs(np.diff(logl))
-    total = change.sum()
-    progress = np.concatenate([[0.0], np.cumsum(change) / total]) if total > 0 else 0.0
-    measure = 0.5 * np.linspace(0, 1, n) + 0.5 * (
-        progress if total > 0 else np.linspace(0, 1, n))
-    targets = np.linspace(0, measure[-1], max_frames)
-    idx = np.searchsorted(measure, targets, side="left").clip(0, n - 1)
-    return np.unique(np.concatenate([[0, n - 1], idx]))
-
-
-def safe(text: Any) -> str:
-    """User text (a column name) for a Plotly label: HTML-escaped, ``%`` and braces neutral.
-
-    Plotly renders a subset of HTML in names and titles and reads ``%{…}`` in hover
-    templates; entities are shown as the characters they stand for.
-    """
-    return (html.escape(str(text), quote=True).replace("%", "&#37;")
-            .replace("{", "&#123;").replace("}", "&#125;"))
-
-
-def typed_arrays(obj: Any) -> Any:
-    """Replace every NumPy array by Plotly's base64 typed array (``{"dtype", "bdata"}``).
-
-    Floats go as float32 (plenty for a chart), integers as int32: a few bytes per number
-    instead of ~18 characters of JSON text.
-    """
-    if isinstance(obj, np.ndarray):
-        kind = "i4" if obj.dtype.kind in "iub" else "f4"
-        data = np.ascontiguousarray(obj, dtype="<" + kind)
-        out = {"dtype": kind, "bdata": base64.b64encode(data.tobytes()).decode("ascii")}
-        if data.ndim > 1:
-            out["shape"] = ",".join(str(d) for d in data.shape)
-        return out
-    if isinstance(obj, dict):
-        return {k: typed_arrays(v) for k, v in obj.items()}
-    if isinstance(obj, list) and obj and isinstance(obj[0], dict | list | np.ndarray):
-        return [typed_arrays(v) for v in obj]
-    return obj
-
-
-class PrebuiltFigure(go.Figure):
-    """A figure dict handed to a renderer as is, skipping Plotly's per-object validation.
-
-    Validating a figure with hundreds of frames costs 0.1–0.4 s per rerun; the builders here
-    produce valid dicts (the tests validate them with ``go.Figure(**fig)``).
-    """
-
-    def __init__(self, spec: dict[str, Any]) -> None:
-        super().__init__()
-        self._spec = spec
-
-    def to_dict(self) -> dict[str, Any]:
-        return self._spec
-
-    def to_plotly_json(self) -> dict[str, Any]:
-        return self._spec
-
-
 def _arr(a: Any) -> np.ndarray:
     return np.asarray(a, dtype=np.float64)
-
-
-def _rounded(a: Any, digits: int = 6) -> np.ndarray:
-    """``a`` rounded to ``digits`` significant digits, vectorized (same shape, float64).
-
-    ``k / 10^e`` (or ``k · 10^e``) with an integer ``k`` is the double nearest to that
-    decimal, so JSON prints it short. Non-finite numbers pass through unchanged.
-    """
-    v = np.asarray(a, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        e = digits - 1 - np.floor(np.log10(np.abs(v)))
-        e = np.where(np.isfinite(e), e, 0.0)
-        p = 10.0 ** np.abs(e)  # an exact power of ten to scale up by, or down by
-        out = np.where(e >= 0, np.round(v * p) / p, np.round(v / p) * p)
-    return np.where(np.isfinite(out), out, v)
-
-
-def _round(a: Any, digits: int = 6) -> list:
-    """Short JSON numbers for per-frame data (a frame's arrays are tiny, lists beat base64).
-    For many frames, round all of them at once with :func:`_rounded` and slice."""
-    return _rounded(a, digits).ravel().tolist()
 
 
 def _sample_rows(n: int, cap: int, seed: int = 0) -> np.ndarray:
@@ -139,53 +59,13 @@ def _sample_rows(n: int, cap: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, size=cap, replace=False))
 
 
-def _pad(lo: float, hi: float, frac: float = 0.08) -> list[float]:
-    span = hi - lo if hi > lo else max(abs(hi), 1.0)
-    return [lo - frac * span, hi + frac * span]
-
-
 TOP = [0.58, 0.92]
 BOTTOM = [0.0, 0.40]
 
 
 def _titles(left: str, right_top: str, right_bottom: str) -> list[dict[str, Any]]:
-    def title(text: str, x: float, y: float) -> dict[str, Any]:
-        return {"text": f"<b>{text}</b>", "x": x, "y": y, "xref": "paper", "yref": "paper",
-                "xanchor": "left", "yanchor": "bottom", "showarrow": False,
-                "font": {"size": FONT_SIZE + 1}}
-
-    return [title(left, 0.0, TOP[1] + 0.01), title(right_top, 0.56, TOP[1] + 0.01),
-            title(right_bottom, 0.56, BOTTOM[1] + 0.01)]
-
-
-def _controls(frame_names: list[str], labels: list[str], start: int) -> dict[str, Any]:
-    """Play (at several speeds), Pause and a scrub slider, all played by the browser."""
-
-    def play(ms: int, label: str) -> dict[str, Any]:
-        return {"label": label, "method": "animate", "args": [None, {
-            "frame": {"duration": ms, "redraw": False}, "fromcurrent": True,
-            "transition": {"duration": 0}, "mode": "immediate"}]}
-
-    buttons = [play(40, "▶ Play"),
-               {"label": "❚❚ Pause", "method": "animate",
-                "args": [[None], {"frame": {"duration": 0, "redraw": False},
-                                  "mode": "immediate", "transition": {"duration": 0}}]},
-               play(160, "Slow ×¼"), play(10, "Fast ×4")]
-    steps = [{"label": lab, "method": "animate",
-              "args": [[name], {"frame": {"duration": 0, "redraw": False},
-                                "mode": "immediate", "transition": {"duration": 0}}]}
-             for name, lab in zip(frame_names, labels, strict=True)]
-    return {
-        "updatemenus": [{"type": "buttons", "direction": "left", "showactive": False,
-                         "x": 0.0, "xanchor": "left", "y": -0.16, "yanchor": "top",
-                         "pad": {"t": 0, "r": 10}, "buttons": buttons,
-                         "font": {"size": FONT_SIZE}}],
-        "sliders": [{"active": start, "steps": steps, "x": 0.42, "len": 0.58,
-                     "y": -0.13, "yanchor": "top", "pad": {"t": 0, "b": 0},
-                     "currentvalue": {"prefix": "Epoch ", "font": {"size": FONT_SIZE + 2},
-                                      "xanchor": "right", "offset": 6},
-                     "transition": {"duration": 0}, "font": {"size": 11}}],
-    }
+    return [panel_title(left, 0.0, TOP[1] + 0.01), panel_title(right_top, 0.56, TOP[1] + 0.01),
+            panel_title(right_bottom, 0.56, BOTTOM[1] + 0.01)]
 
 
 def _loss_panel(loss: np.ndarray, frames_idx: np.ndarray, log_loss: bool,
@@ -204,10 +84,10 @@ def _loss_panel(loss: np.ndarray, frames_idx: np.ndarray, log_loss: bool,
     lo, hi = (float(good.min()), float(good.max())) if good.size else (0.0, 1.0)
     axis: dict[str, Any] = {"title": {"text": "loss" + (" (log)" if log_loss else "")}}
     if log_loss:
-        axis.update(type="log", range=_pad(np.log10(max(lo, 1e-300)), np.log10(max(hi, 1e-300)),
-                                           0.05))
+        axis.update(type="log", range=padded_range(np.log10(max(lo, 1e-300)),
+                                                   np.log10(max(hi, 1e-300)), 0.05))
     else:
-        axis.update(range=_pad(min(lo, 0.0), hi, 0.05))
+        axis.update(range=padded_range(min(lo, 0.0), hi, 0.05))
     return [curve, marker], axis
 
 
@@ -254,7 +134,7 @@ def gd_animation_figure(
     }
     left, right = [0.0, 0.46], [0.56, 1.0]
     layout["xaxis2"] = {"domain": right, "anchor": "y2", "title": {"text": "epoch"},
-                        "range": _pad(0, max(len(loss) - 1, 1), 0.02)}
+                        "range": padded_range(0, max(len(loss) - 1, 1), 0.02)}
     layout["yaxis2"] = {"domain": TOP, "anchor": "x2"}
     k0 = int(idx[start])
 
@@ -276,9 +156,9 @@ def gd_animation_figure(
                        "hoverinfo": "skip"})
         line_trace = len(traces) - 1
         layout["xaxis"] = {"domain": left, "anchor": "y",
-                           "title": {"text": names[0]}, "range": _pad(*xr)}
+                           "title": {"text": names[0]}, "range": padded_range(*xr)}
         layout["yaxis"] = {"domain": [0, TOP[1]], "anchor": "x", "title": {"text": target_name},
-                           "range": _pad(float(y2.min()), float(y2.max()))}
+                           "range": padded_range(float(y2.min()), float(y2.max()))}
         loss_traces, layout["yaxis2"]["title"] = None, None
         loss_traces, axis = _loss_panel(loss, idx[start:start + 1], log_loss, "x2", "y2")
         layout["yaxis2"].update(axis)
@@ -329,9 +209,9 @@ def gd_animation_figure(
                                         "Loss surface over (w, b)")
 
         # Every frame's numbers rounded at once (per-frame rounding is most of the build).
-        xr_r, loss_r = _round(xr), _rounded(loss)
-        w_r, b_r = _rounded(W[:, 0]), _rounded(b)
-        lines_r = _rounded(W[idx, 0][:, None] * xr[None, :] + b[idx][:, None])
+        xr_r, loss_r = rounded_list(xr), rounded(loss)
+        w_r, b_r = rounded(W[:, 0]), rounded(b)
+        lines_r = rounded(W[idx, 0][:, None] * xr[None, :] + b[idx][:, None])
 
         def frame(k_pos: int) -> dict[str, Any]:
             k = int(idx[k_pos])
@@ -354,9 +234,11 @@ def gd_animation_figure(
                        "hovertemplate": "actual %{x:.4g}<br>predicted %{y:.4g}<extra></extra>"})
         pred_trace = len(traces) - 1
         layout["xaxis"] = {"domain": left, "anchor": "y",
-                           "title": {"text": f"actual {target_name}"}, "range": _pad(lo, hi)}
+                           "title": {"text": f"actual {target_name}"},
+                           "range": padded_range(lo, hi)}
         layout["yaxis"] = {"domain": [0, TOP[1]], "anchor": "x",
-                           "title": {"text": f"predicted {target_name}"}, "range": _pad(lo, hi)}
+                           "title": {"text": f"predicted {target_name}"},
+                           "range": padded_range(lo, hi)}
         loss_traces, axis = _loss_panel(loss, idx[start:start + 1], log_loss, "x2", "y2")
         layout["yaxis2"].update(axis)
         traces += loss_traces
@@ -383,16 +265,16 @@ def gd_animation_figure(
         wall = np.concatenate([W[:, :show].ravel(), optimum.weights[:show, 0]
                                if optimum is not None else []])
         layout["xaxis3"] = {"domain": right, "anchor": "y3", "title": {"text": "epoch"},
-                            "range": _pad(0, max(len(loss) - 1, 1), 0.02)}
+                            "range": padded_range(0, max(len(loss) - 1, 1), 0.02)}
         layout["yaxis3"] = {"domain": BOTTOM, "anchor": "x3", "title": {"text": "weight"},
-                            "range": _pad(float(wall.min()), float(wall.max()))}
+                            "range": padded_range(float(wall.min()), float(wall.max()))}
         sampled = f" ({len(rows)} of {len(y2)} points)" if len(rows) < len(y2) else ""
         layout["annotations"] = _titles("Predicted vs actual" + sampled, "Loss per epoch",
                                         "Weights per epoch (dashed: least squares)")
         layout["showlegend"] = False
 
-        loss_r, w_r = _rounded(loss), _rounded(W[:, :show])
-        pred_r = _rounded(W[idx] @ X[rows].T + b[idx][:, None], 4)
+        loss_r, w_r = rounded(loss), rounded(W[:, :show])
+        pred_r = rounded(W[idx] @ X[rows].T + b[idx][:, None], 4)
 
         def frame(k_pos: int) -> dict[str, Any]:
             k = int(idx[k_pos])
@@ -404,6 +286,7 @@ def gd_animation_figure(
 
     frames = [frame(p) for p in range(len(idx))]
     layout = typed_arrays(layout)  # before the controls: their hundreds of steps hold no arrays
-    layout.update(_controls([f["name"] for f in frames], [f["name"] for f in frames], start))
+    names_ = [f["name"] for f in frames]
+    layout.update(animation_controls(names_, names_, start))
     # Frames hold short plain lists already; only the static traces carry arrays.
     return {"data": typed_arrays(traces), "layout": layout, "frames": frames}

@@ -19,13 +19,14 @@ import numpy as np
 
 from linreg_core.engine.analysis import closed_form, loss_levels
 from linreg_core.engine.lab import RaceHistory, SweepResult
-from linreg_core.figures.gd import (
+from linreg_core.figures.common import (
     FONT_SIZE,
     OPTIMUM,
     SURFACE_COLORS,
-    _controls,
-    _pad,
-    _round,
+    animation_controls,
+    padded_range,
+    panel_title,
+    rounded_list,
     safe,
     sample_frames,
     typed_arrays,
@@ -86,12 +87,6 @@ def _curve_epochs(n_states: int) -> np.ndarray:
     return np.unique(np.concatenate([[0, last], even.round(), early.round()]).astype(int))
 
 
-def _title(text: str, x: float, y: float = 1.0) -> dict[str, Any]:
-    return {"text": f"<b>{text}</b>", "x": x, "y": y, "xref": "paper", "yref": "paper",
-            "xanchor": "left", "yanchor": "bottom", "showarrow": False,
-            "font": {"size": FONT_SIZE + 1}}
-
-
 def _log_ticks(axis_range: list[float]) -> dict[str, Any]:
     """Fewer labels on a log axis: decades only if it spans two or more, else 1, 2, 5."""
     span = axis_range[1] - axis_range[0]
@@ -138,14 +133,14 @@ def sweep_figure(
     # Left: x range a little beyond the rates and the bound; y over the finite losses.
     x_lo = min(log_lo, math.log10(bound)) if math.isfinite(bound) and bound > 0 else log_lo
     x_hi = max(log_hi, math.log10(bound)) if math.isfinite(bound) and bound > 0 else log_hi
-    x_range = _pad(x_lo, x_hi, 0.06)
+    x_range = padded_range(x_lo, x_hi, 0.06)
     ok = np.isfinite(final) & (final > 0)
     refs = [start] + ([optimum_loss] if optimum_loss and optimum_loss > 0 else [])
     pool = np.concatenate([final[ok], [r for r in refs if r > 0]])
     y_lo, y_hi = math.log10(float(pool.min())), math.log10(float(pool.max()))
     if y_hi - y_lo < 0.5:
         y_lo, y_hi = y_lo - 0.25, y_hi + 0.25
-    y_range = _pad(y_lo, y_hi, 0.12)
+    y_range = padded_range(y_lo, y_hi, 0.12)
     top = 10 ** (y_range[1] - 0.04 * (y_range[1] - y_range[0]))
     bottom = 10 ** y_range[0]
 
@@ -223,7 +218,7 @@ def sweep_figure(
     yaxis2: dict[str, Any] = {"domain": [0, 0.92], "anchor": "x2",
                               "title": {"text": "loss (MSE" + (", log)" if log_loss else ")")}}
     if log_loss:
-        r_range = _pad(math.log10(r_lo), math.log10(start * 10), 0.04)
+        r_range = padded_range(math.log10(r_lo), math.log10(start * 10), 0.04)
         yaxis2.update(type="log", range=r_range, **_log_ticks(r_range))
     else:
         yaxis2.update(range=[0, start * 1.15])
@@ -239,12 +234,12 @@ def sweep_figure(
                   "title": {"text": f"loss after {sweep.epochs} epochs (log)"},
                   **_log_ticks(y_range)},
         "xaxis2": {"domain": R, "anchor": "y2", "title": {"text": "epoch"},
-                   "range": _pad(0, max(loss.shape[1] - 1, 1), 0.02)},
+                   "range": padded_range(0, max(loss.shape[1] - 1, 1), 0.02)},
         "yaxis2": yaxis2,
         "annotations": [
-            _title("Final loss against η" + (f" — {n_div} diverged" if n_div else ""), 0.0,
+            panel_title("Final loss against η" + (f" — {n_div} diverged" if n_div else ""), 0.0,
                    0.93),
-            _title("Loss per epoch, one curve per η", R[0], 0.93),
+            panel_title("Loss per epoch, one curve per η", R[0], 0.93),
         ],
     }
     if math.isfinite(bound) and bound > 0:
@@ -339,8 +334,8 @@ def race_figure(
     for o in names:
         ks = trail(o, start)
         pts = race[o].path[ks]
-        traces.append({"type": "scatter", "mode": "lines+markers", "x": _round(pts[:, 0]),
-                       "y": _round(pts[:, 1]), "xaxis": "x", "yaxis": "y", "name": label(o),
+        traces.append({"type": "scatter", "mode": "lines+markers", "x": rounded_list(pts[:, 0]),
+                       "y": rounded_list(pts[:, 1]), "xaxis": "x", "yaxis": "y", "name": label(o),
                        "legendgroup": o, "cliponaxis": True,
                        "line": {"color": RACE_COLORS.get(o, "#333"), "width": 2.5},
                        "marker": {"color": RACE_COLORS.get(o, "#333"),
@@ -379,7 +374,7 @@ def race_figure(
     start_loss = float(np.nanmax(stack[:, 0])) if np.isfinite(stack[:, 0]).any() else 1.0
     r_lo = min(float(finite_all.min()) if finite_all.size else cf.loss, max(cf.loss, 1e-300))
     r_lo = max(r_lo, start_loss * 1e-12)
-    r_range = _pad(math.log10(r_lo), math.log10(start_loss * 10), 0.04)
+    r_range = padded_range(math.log10(r_lo), math.log10(start_loss * 10), 0.04)
     L, R = [0.0, 0.47], [0.59, 1.0]
     lr_text = f" (η = {lr:.3g})" if lr is not None else ""
     layout: dict[str, Any] = {
@@ -392,12 +387,12 @@ def race_figure(
         "yaxis": {"domain": [0, 0.94], "anchor": "x", "range": list(b_box), "showgrid": False,
                   "title": {"text": "b"}},
         "xaxis2": {"domain": R, "anchor": "y2", "title": {"text": "epoch"},
-                   "range": _pad(0, max(n_states - 1, 1), 0.02)},
+                   "range": padded_range(0, max(n_states - 1, 1), 0.02)},
         "yaxis2": {"domain": [0, 0.94], "anchor": "x2", "type": "log",
                    "title": {"text": "loss (MSE, log)"}, "range": r_range,
                    **_log_ticks(r_range)},
-        "annotations": [_title("Paths on the loss surface over (w, b)" + lr_text, 0.0, 0.95),
-                        _title("Loss per epoch", R[0], 0.95)],
+        "annotations": [panel_title("Paths on the loss surface over (w, b)" + lr_text, 0.0, 0.95),
+                        panel_title("Loss per epoch", R[0], 0.95)],
     }
 
     def frame(pos: int) -> dict[str, Any]:
@@ -405,13 +400,13 @@ def race_figure(
         for o in names:
             ks = trail(o, pos)
             pts = race[o].path[ks]
-            data.append({"x": _round(pts[:, 0]), "y": _round(pts[:, 1]),
+            data.append({"x": rounded_list(pts[:, 0]), "y": rounded_list(pts[:, 1]),
                          "marker": {"size": [5] * (len(ks) - 1) + [14]}})
         data.append(loss_markers(pos))
         return {"name": str(int(idx[pos])), "traces": animated, "data": data}
 
     frames = [frame(p) for p in range(len(idx))]
-    controls = _controls([f["name"] for f in frames], [f["name"] for f in frames], start)
+    controls = animation_controls([f["name"] for f in frames], [f["name"] for f in frames], start)
     controls["updatemenus"][0]["y"] = -0.21  # below the axis titles of this shorter figure
     controls["sliders"][0]["y"] = -0.18
     controls["sliders"][0]["x"], controls["sliders"][0]["len"] = 0.45, 0.55

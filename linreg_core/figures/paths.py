@@ -10,7 +10,16 @@ from typing import Any
 
 import numpy as np
 
-from linreg_core.figures.gd import FONT_SIZE, WEIGHT_COLORS, safe, typed_arrays
+from linreg_core.figures.common import (
+    FONT_SIZE,
+    WEIGHT_COLORS,
+    frame_step,
+    panel_title,
+    pause_button,
+    play_button,
+    safe,
+    typed_arrays,
+)
 
 MODEL_LABELS = {"lasso": "Lasso (L1)", "ridge": "Ridge (L2)", "enet": "Elastic net"}
 MODEL_COLORS = {"lasso": "#E45756", "ridge": "#4C78A8", "enet": "#54A24B"}
@@ -25,12 +34,6 @@ def feature_color(j: int) -> str:
 
 def _nonzero(coefs: np.ndarray) -> np.ndarray:
     return np.count_nonzero(np.abs(coefs) > 0, axis=1)
-
-
-def _frame_step(name: str, label: str) -> dict[str, Any]:
-    return {"label": label, "method": "animate",
-            "args": [[name], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate",
-                              "transition": {"duration": 0}}]}
 
 
 def paths_sweep_figure(
@@ -77,10 +80,7 @@ def paths_sweep_figure(
                                 "range": [cmin - pad, cmax + pad],
                                 "title": {"text": "coefficient" if p == 0 else ""},
                                 "zeroline": True}
-        layout["annotations"].append({
-            "text": f"<b>{MODEL_LABELS[m]}</b>", "x": x0, "y": 0.96, "xref": "paper",
-            "yref": "paper", "xanchor": "left", "yanchor": "bottom", "showarrow": False,
-            "font": {"size": FONT_SIZE + 1}})
+        layout["annotations"].append(panel_title(MODEL_LABELS[m], x0, 0.96))
         for j, name in enumerate(feature_names):
             traces.append({"type": "scatter", "mode": "lines", "x": alphas, "y": coefs[:, j],
                            "xaxis": f"x{ax}", "yaxis": f"y{ax}", "name": name,
@@ -145,10 +145,7 @@ def paths_sweep_figure(
                                "range": [-0.5, len(feature_names) + 0.5],
                                "title": {"text": "non-zero coefficients"}}
     for text, x in (("Coefficients at α", 0.0), ("Non-zero coefficients", 0.7)):
-        layout["annotations"].append({
-            "text": f"<b>{text}</b>", "x": x, "y": 0.37, "xref": "paper", "yref": "paper",
-            "xanchor": "left", "yanchor": "bottom", "showarrow": False,
-            "font": {"size": FONT_SIZE + 1}})
+        layout["annotations"].append(panel_title(text, x, 0.37))
 
     def r(v: float) -> float:
         return float(f"{v:.6g}")
@@ -162,13 +159,8 @@ def paths_sweep_figure(
                            for m in models]})
         frames.append({"name": str(i), "data": data,
                        "traces": [t for t, _, _ in marker_traces] + bar_traces + [nz_trace]})
-    steps = [_frame_step(str(i), f"{a:.3g}") for i, a in enumerate(alphas)]
-    play = {"label": "▶ Sweep α", "method": "animate", "args": [None, {
-        "frame": {"duration": 120, "redraw": False}, "fromcurrent": True,
-        "transition": {"duration": 0}, "mode": "immediate"}]}
-    pause = {"label": "❚❚ Pause", "method": "animate", "args": [[None], {
-        "frame": {"duration": 0, "redraw": False}, "mode": "immediate",
-        "transition": {"duration": 0}}]}
+    steps = [frame_step(str(i), f"{a:.3g}") for i, a in enumerate(alphas)]
+    play, pause = play_button(120, "▶ Sweep α"), pause_button()
     layout["updatemenus"] = [{"type": "buttons", "direction": "left", "showactive": False,
                               "x": 0.0, "y": -0.16, "xanchor": "left", "yanchor": "top",
                               "buttons": [play, pause], "font": {"size": FONT_SIZE}}]
