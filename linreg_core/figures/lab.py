@@ -346,6 +346,174 @@ def _race_box(race: dict[str, RaceHistory], wo: float, bo: float) -> tuple[tuple
     return (wo - dw, wo + dw), (bo - db, bo + db)
 
 
+@dataclass
+class _RaceView:
+    """The optimizers' runs and the epochs the frames show."""
+
+    race: dict[str, RaceHistory]
+    names: list[str]  # the optimizers, in the race's order
+    lasts: dict[str, int]  # each one's last recorded state (earlier if it diverged)
+    stack: np.ndarray  # (optimizers, states): their losses
+    idx: np.ndarray  # the sampled epochs, one per frame
+    start: int = 0  # the race starts at the common initial state; Play runs it
+
+    @property
+    def n_states(self) -> int:
+        return self.stack.shape[1]
+
+    def color(self, o: str) -> str:
+        return RACE_COLORS.get(o, "#333")
+
+    def label(self, o: str) -> str:
+        h = self.race[o]
+        base = RACE_LABELS.get(o, safe(o))
+        return base + (f" — diverged at epoch {h.diverged_epoch}" if h.diverged_epoch >= 0
+                       else "")
+
+    def trail(self, o: str, pos: int) -> np.ndarray:
+        """The states of ``o``'s trail at frame ``pos`` (held at its last state)."""
+        ks = np.minimum(self.idx[max(0, pos - RACE_TRAIL):pos + 1], self.lasts[o])
+        return np.unique(ks)
+
+    def loss_markers(self, pos: int) -> dict[str, Any]:
+        """Each optimizer's loss at frame ``pos`` (a diverged one stays at its last state)."""
+        k = int(self.idx[pos])
+        ks = [min(k, self.lasts[o]) for o in self.names]
+        return {"x": ks, "y": [_none_if_bad(float(self.race[o].loss[kk]))
+                               for o, kk in zip(self.names, ks, strict=True)]}
+
+
+def _race_view(race: dict[str, RaceHistory], max_frames: int) -> _RaceView:
+    names = list(race)
+    stack = np.vstack([race[o].loss for o in names])
+    valid = np.isfinite(stack) & (stack > 0)
+    logs = np.log(np.where(valid, stack, 1.0))
+    counts = valid.sum(axis=0)
+    # Frames follow the optimizers' mean log-loss (dense where it falls fastest).
+    mean_log = np.where(counts > 0, (logs * valid).sum(axis=0) / np.maximum(counts, 1), np.nan)
+    return _RaceView(race=race, names=names, lasts={o: race[o].last for o in names},
+                     stack=stack, idx=sample_frames(np.exp(mean_log), max_frames))
+
+
+def _race_surface_traces(v: _RaceView, x1: np.ndarray, y1: np.ndarray, wo: float, bo: float,
+                         w_box: tuple, b_box: tuple) -> list[dict[str, Any]]:
+    """The loss surface's level sets, each optimizer's whole path (faint) and the optimum."""
+    traces: list[dict[str, Any]] = []
+    for i, (level, w_pts, b_pts) in enumerate(loss_levels(x1, y1, w_box, b_box, n_levels=11)):
+        traces.append({"type": "scatter", "mode": "lines", "x": w_pts, "y": b_pts,
+                       "xaxis": "x", "yaxis": "y", "fill": "toself",
+                       "fillcolor": SURFACE_COLORS[i % len(SURFACE_COLORS)],
+                       "line": {"color": "rgba(40,40,40,0.3)", "width": 0.8},
+                       "name": f"loss {level:.3g}", "showlegend": False,
+                       "hovertemplate": f"loss = {level:.4g}<extra></extra>"})
+    for o in v.names:
+        p = v.race[o].path[: v.lasts[o] + 1]
+        traces.append({"type": "scatter", "mode": "lines", "x": p[:, 0], "y": p[:, 1],
+                       "xaxis": "x", "yaxis": "y", "name": f"{o} path", "showlegend": False,
+                       "line": {"color": v.color(o), "width": 1, "dash": "dot"},
+                       "opacity": 0.6, "hoverinfo": "skip"})
+    traces.append({"type": "scatter", "mode": "markers", "x": [wo], "y": [bo],
+                   "xaxis": "x", "yaxis": "y", "name": "least squares", "showlegend": False,
+                   "marker": {"symbol": "star", "size": 17, "color": OPTIMUM,
+                              "line": {"width": 1, "color": "white"}},
+                   "hovertemplate": "least squares<br>w %{x:.4g}<br>b %{y:.4g}<extra></extra>"})
+    return traces
+
+
+def _race_point_traces(v: _RaceView) -> list[dict[str, Any]]:
+    """Each optimizer's current point with its short trail (animated)."""
+    traces: list[dict[str, Any]] = []
+    for o in v.names:
+        ks = v.trail(o, v.start)
+        pts = v.race[o].path[ks]
+        traces.append({"type": "scatter", "mode": "lines+markers", "x": rounded_list(pts[:, 0]),
+                       "y": rounded_list(pts[:, 1]), "xaxis": "x", "yaxis": "y",
+                       "name": v.label(o), "legendgroup": o, "cliponaxis": True,
+                       "line": {"color": v.color(o), "width": 2.5},
+                       "marker": {"color": v.color(o),
+                                  "size": [5] * (len(ks) - 1) + [14],
+                                  "line": {"width": 1.5, "color": "white"}},
+                       "hovertemplate": f"{v.label(o)}<br>w %{{x:.4g}}<br>b %{{y:.4g}}"
+                                        "<extra></extra>"})
+    return traces
+
+
+def _race_loss_traces(v: _RaceView) -> list[dict[str, Any]]:
+    """Each optimizer's loss per epoch, then the current losses' markers (animated)."""
+    traces: list[dict[str, Any]] = []
+    for o in v.names:
+        h = v.race[o]
+        e = np.arange(v.n_states)
+        keep = np.isfinite(h.loss) & (h.loss > 0)
+        traces.append({"type": "scatter", "mode": "lines", "x": e[keep], "y": h.loss[keep],
+                       "xaxis": "x2", "yaxis": "y2", "name": v.label(o), "legendgroup": o,
+                       "showlegend": False, "line": {"color": v.color(o), "width": 2},
+                       "hovertemplate": f"{v.label(o)}<br>epoch %{{x}}<br>loss %{{y:.5g}}"
+                                        "<extra></extra>"})
+    first = v.loss_markers(v.start)
+    traces.append({"type": "scatter", "mode": "markers", "xaxis": "x2", "yaxis": "y2",
+                   "x": first["x"], "y": first["y"], "showlegend": False, "name": "current",
+                   "marker": {"color": [v.color(o) for o in v.names], "size": 12,
+                              "line": {"width": 1.5, "color": "white"}},
+                   "hovertemplate": "epoch %{x}<br>loss %{y:.5g}<extra></extra>"})
+    return traces
+
+
+def _race_layout(v: _RaceView, optimum_loss: float, w_box: tuple, b_box: tuple,
+                 lr: float | None, feature_name: str, height: int) -> dict[str, Any]:
+    stack = v.stack
+    finite_all = stack[np.isfinite(stack) & (stack > 0)]
+    start_loss = float(np.nanmax(stack[:, 0])) if np.isfinite(stack[:, 0]).any() else 1.0
+    r_lo = min(float(finite_all.min()) if finite_all.size else optimum_loss,
+               max(optimum_loss, 1e-300))
+    r_lo = max(r_lo, start_loss * 1e-12)
+    r_range = padded_range(math.log10(r_lo), math.log10(start_loss * 10), 0.04)
+    L, R = [0.0, 0.47], [0.59, 1.0]
+    lr_text = f" (η = {lr:.3g})" if lr is not None else ""
+    return {
+        "height": height, "margin": {"l": 64, "r": 16, "t": 64, "b": 140},
+        "font": {"size": FONT_SIZE}, "hovermode": "closest",
+        "legend": {"orientation": "h", "x": 0.0, "y": 1.08, "yanchor": "bottom",
+                   "font": {"size": FONT_SIZE - 1}},
+        "xaxis": {"domain": L, "anchor": "y", "range": list(w_box), "showgrid": False,
+                  "title": {"text": f"w (weight of {safe(feature_name)})"}},
+        "yaxis": {"domain": [0, 0.94], "anchor": "x", "range": list(b_box), "showgrid": False,
+                  "title": {"text": "b"}},
+        "xaxis2": {"domain": R, "anchor": "y2", "title": {"text": "epoch"},
+                   "range": padded_range(0, max(v.n_states - 1, 1), 0.02)},
+        "yaxis2": {"domain": [0, 0.94], "anchor": "x2", "type": "log",
+                   "title": {"text": "loss (MSE, log)"}, "range": r_range,
+                   **_log_ticks(r_range)},
+        "annotations": [panel_title("Paths on the loss surface over (w, b)" + lr_text, 0.0,
+                                    0.95),
+                        panel_title("Loss per epoch", R[0], 0.95)],
+    }
+
+
+def _race_frames(v: _RaceView, animated: list[int]) -> list[dict[str, Any]]:
+    """Per frame: each optimizer's trail, then the loss markers."""
+
+    def frame(pos: int) -> dict[str, Any]:
+        data = []
+        for o in v.names:
+            ks = v.trail(o, pos)
+            pts = v.race[o].path[ks]
+            data.append({"x": rounded_list(pts[:, 0]), "y": rounded_list(pts[:, 1]),
+                         "marker": {"size": [5] * (len(ks) - 1) + [14]}})
+        data.append(v.loss_markers(pos))
+        return {"name": str(int(v.idx[pos])), "traces": animated, "data": data}
+
+    return [frame(p) for p in range(len(v.idx))]
+
+
+def _race_controls(frame_names: list[str], start: int) -> dict[str, Any]:
+    controls = animation_controls(frame_names, frame_names, start)
+    controls["updatemenus"][0]["y"] = -0.21  # below the axis titles of this shorter figure
+    controls["sliders"][0]["y"] = -0.18
+    controls["sliders"][0]["x"], controls["sliders"][0]["len"] = 0.45, 0.55
+    return controls
+
+
 def race_figure(
     race: dict[str, RaceHistory],
     x: np.ndarray,
@@ -365,132 +533,17 @@ def race_figure(
     """
     x1 = np.asarray(x, dtype=np.float64).reshape(-1)
     y1 = np.asarray(y, dtype=np.float64).reshape(-1)
-    names = list(race)
-    n_states = len(next(iter(race.values())).loss)
+    v = _race_view(race, max_frames)
     cf = closed_form(x1.reshape(-1, 1), y1)
     wo, bo = float(cf.weights[0, 0]), float(cf.bias[0])
     w_box, b_box = _race_box(race, wo, bo)
-    lasts = {o: race[o].last for o in names}
-
-    stack = np.vstack([race[o].loss for o in names])
-    valid = np.isfinite(stack) & (stack > 0)
-    logs = np.log(np.where(valid, stack, 1.0))
-    counts = valid.sum(axis=0)
-    # Frames follow the optimizers' mean log-loss (dense where it falls fastest).
-    mean_log = np.where(counts > 0, (logs * valid).sum(axis=0) / np.maximum(counts, 1), np.nan)
-    idx = sample_frames(np.exp(mean_log), max_frames)
-    start = 0  # the race starts at the common initial state; Play runs it
-
-    traces: list[dict[str, Any]] = []
-    for i, (level, w_pts, b_pts) in enumerate(loss_levels(x1, y1, w_box, b_box, n_levels=11)):
-        traces.append({"type": "scatter", "mode": "lines", "x": w_pts, "y": b_pts,
-                       "xaxis": "x", "yaxis": "y", "fill": "toself",
-                       "fillcolor": SURFACE_COLORS[i % len(SURFACE_COLORS)],
-                       "line": {"color": "rgba(40,40,40,0.3)", "width": 0.8},
-                       "name": f"loss {level:.3g}", "showlegend": False,
-                       "hovertemplate": f"loss = {level:.4g}<extra></extra>"})
-    for o in names:
-        p = race[o].path[: lasts[o] + 1]
-        traces.append({"type": "scatter", "mode": "lines", "x": p[:, 0], "y": p[:, 1],
-                       "xaxis": "x", "yaxis": "y", "name": f"{o} path", "showlegend": False,
-                       "line": {"color": RACE_COLORS.get(o, "#333"), "width": 1,
-                                "dash": "dot"},
-                       "opacity": 0.6, "hoverinfo": "skip"})
-    traces.append({"type": "scatter", "mode": "markers", "x": [wo], "y": [bo],
-                   "xaxis": "x", "yaxis": "y", "name": "least squares", "showlegend": False,
-                   "marker": {"symbol": "star", "size": 17, "color": OPTIMUM,
-                              "line": {"width": 1, "color": "white"}},
-                   "hovertemplate": "least squares<br>w %{x:.4g}<br>b %{y:.4g}<extra></extra>"})
-
-    def trail(o: str, pos: int) -> np.ndarray:
-        ks = np.minimum(idx[max(0, pos - RACE_TRAIL):pos + 1], lasts[o])
-        return np.unique(ks)
-
-    def label(o: str) -> str:
-        h = race[o]
-        base = RACE_LABELS.get(o, safe(o))
-        return base + (f" — diverged at epoch {h.diverged_epoch}" if h.diverged_epoch >= 0
-                       else "")
-
-    animated: list[int] = []
-    for o in names:
-        ks = trail(o, start)
-        pts = race[o].path[ks]
-        traces.append({"type": "scatter", "mode": "lines+markers", "x": rounded_list(pts[:, 0]),
-                       "y": rounded_list(pts[:, 1]), "xaxis": "x", "yaxis": "y", "name": label(o),
-                       "legendgroup": o, "cliponaxis": True,
-                       "line": {"color": RACE_COLORS.get(o, "#333"), "width": 2.5},
-                       "marker": {"color": RACE_COLORS.get(o, "#333"),
-                                  "size": [5] * (len(ks) - 1) + [14],
-                                  "line": {"width": 1.5, "color": "white"}},
-                       "hovertemplate": f"{label(o)}<br>w %{{x:.4g}}<br>b %{{y:.4g}}"
-                                        "<extra></extra>"})
-        animated.append(len(traces) - 1)
-
-    finite_all = stack[np.isfinite(stack) & (stack > 0)]
-    for o in names:
-        h = race[o]
-        e = np.arange(n_states)
-        keep = np.isfinite(h.loss) & (h.loss > 0)
-        traces.append({"type": "scatter", "mode": "lines", "x": e[keep], "y": h.loss[keep],
-                       "xaxis": "x2", "yaxis": "y2", "name": label(o), "legendgroup": o,
-                       "showlegend": False, "line": {"color": RACE_COLORS.get(o, "#333"),
-                                                     "width": 2},
-                       "hovertemplate": f"{label(o)}<br>epoch %{{x}}<br>loss %{{y:.5g}}"
-                                        "<extra></extra>"})
-
-    def loss_markers(pos: int) -> dict[str, Any]:
-        k = int(idx[pos])
-        ks = [min(k, lasts[o]) for o in names]
-        return {"x": ks, "y": [_none_if_bad(float(race[o].loss[kk]))
-                               for o, kk in zip(names, ks, strict=True)]}
-
-    first = loss_markers(start)
-    traces.append({"type": "scatter", "mode": "markers", "xaxis": "x2", "yaxis": "y2",
-                   "x": first["x"], "y": first["y"], "showlegend": False, "name": "current",
-                   "marker": {"color": [RACE_COLORS.get(o, "#333") for o in names], "size": 12,
-                              "line": {"width": 1.5, "color": "white"}},
-                   "hovertemplate": "epoch %{x}<br>loss %{y:.5g}<extra></extra>"})
-    animated.append(len(traces) - 1)
-
-    start_loss = float(np.nanmax(stack[:, 0])) if np.isfinite(stack[:, 0]).any() else 1.0
-    r_lo = min(float(finite_all.min()) if finite_all.size else cf.loss, max(cf.loss, 1e-300))
-    r_lo = max(r_lo, start_loss * 1e-12)
-    r_range = padded_range(math.log10(r_lo), math.log10(start_loss * 10), 0.04)
-    L, R = [0.0, 0.47], [0.59, 1.0]
-    lr_text = f" (η = {lr:.3g})" if lr is not None else ""
-    layout: dict[str, Any] = {
-        "height": height, "margin": {"l": 64, "r": 16, "t": 64, "b": 140},
-        "font": {"size": FONT_SIZE}, "hovermode": "closest",
-        "legend": {"orientation": "h", "x": 0.0, "y": 1.08, "yanchor": "bottom",
-                   "font": {"size": FONT_SIZE - 1}},
-        "xaxis": {"domain": L, "anchor": "y", "range": list(w_box), "showgrid": False,
-                  "title": {"text": f"w (weight of {safe(feature_name)})"}},
-        "yaxis": {"domain": [0, 0.94], "anchor": "x", "range": list(b_box), "showgrid": False,
-                  "title": {"text": "b"}},
-        "xaxis2": {"domain": R, "anchor": "y2", "title": {"text": "epoch"},
-                   "range": padded_range(0, max(n_states - 1, 1), 0.02)},
-        "yaxis2": {"domain": [0, 0.94], "anchor": "x2", "type": "log",
-                   "title": {"text": "loss (MSE, log)"}, "range": r_range,
-                   **_log_ticks(r_range)},
-        "annotations": [panel_title("Paths on the loss surface over (w, b)" + lr_text, 0.0, 0.95),
-                        panel_title("Loss per epoch", R[0], 0.95)],
-    }
-
-    def frame(pos: int) -> dict[str, Any]:
-        data = []
-        for o in names:
-            ks = trail(o, pos)
-            pts = race[o].path[ks]
-            data.append({"x": rounded_list(pts[:, 0]), "y": rounded_list(pts[:, 1]),
-                         "marker": {"size": [5] * (len(ks) - 1) + [14]}})
-        data.append(loss_markers(pos))
-        return {"name": str(int(idx[pos])), "traces": animated, "data": data}
-
-    frames = [frame(p) for p in range(len(idx))]
-    controls = animation_controls([f["name"] for f in frames], [f["name"] for f in frames], start)
-    controls["updatemenus"][0]["y"] = -0.21  # below the axis titles of this shorter figure
-    controls["sliders"][0]["y"] = -0.18
-    controls["sliders"][0]["x"], controls["sliders"][0]["len"] = 0.45, 0.55
-    layout.update(controls)
+    traces = _race_surface_traces(v, x1, y1, wo, bo, w_box, b_box)
+    points = _race_point_traces(v)
+    first_point = len(traces)
+    traces += points + _race_loss_traces(v)
+    # Animated: the points with their trails, and the loss markers (the last trace).
+    animated = [*range(first_point, first_point + len(points)), len(traces) - 1]
+    layout = _race_layout(v, cf.loss, w_box, b_box, lr, feature_name, height)
+    frames = _race_frames(v, animated)
+    layout.update(_race_controls([f["name"] for f in frames], v.start))
     return {"data": typed_arrays(traces), "layout": typed_arrays(layout), "frames": frames}
