@@ -269,7 +269,7 @@ def export(args: argparse.Namespace) -> int:
         if Path(args.out).is_dir():
             raise UsageError(f"cannot write {args.out}: it is a folder")
 
-    from linreg_core.export import formats as ex
+    from linreg_core import export as ex
     from linreg_core.scenes.gd import build_gd_scene
 
     dataset = _load(args)
