@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from linreg_core.engine.training import DIVERGENCE_FACTOR
 from linreg_core.settings import (
     BATCH_LABELS,
@@ -19,7 +21,7 @@ def _f(value: float) -> str:
 def _data_code(s: GDSettings) -> tuple[list[str], bool]:
     """Lines that leave ``X`` and ``y`` as float32 tensors; True if they use scikit-learn.
 
-    The calls are data.py's, in the same order, so the numbers are identical.
+    The calls are ``data/datasets.py``'s, in the same order, so the numbers are identical.
     """
     lines: list[str] = []
     if s.dataset == "seed":
@@ -109,49 +111,68 @@ def _describe(s: GDSettings, n: int, d: int) -> list[str]:
     ]
 
 
-def python_snippet(settings: GDSettings, expected_final_loss: float | None = None) -> str:
-    """A standalone script that regenerates the data and replays the run of ``settings``.
+@dataclass(frozen=True)
+class _Replay:
+    """The run a script replays: its settings, the data's shape, and what follows from them."""
 
-    It makes the same generator calls as ``data.py`` (standardizing if asked), the same
-    initial draw as the scene (the notes' ``randn`` after the data for the notes' example with
-    a random init and raw features; otherwise ``torch.Generator().manual_seed(seed)`` then
-    ``torch.randn(D, 1)``; zeros; or the chosen ``w0``/``b0``), the same optimizer, and the same
-    batches (``torch.randperm`` from the generator that drew the initial weights), in float32,
-    and prints ``Final loss: {loss:.4f}``, the full-data MSE of the final state, which equals
-    ``fit_gd(...).loss[-1]`` (divergence stops the run at the same epoch).
-    """
-    from linreg_core.scenes.gd import load_dataset, uses_gram
+    s: GDSettings
+    n: int  # rows
+    d: int  # features
+    batch_size: int | None  # None: full batches
+    uses_sklearn: bool  # the data comes from scikit-learn
 
-    s = settings
+    @property
+    def full_batch(self) -> bool:
+        return self.batch_size is None or self.batch_size >= self.n
+
+    @property
+    def notes_draw(self) -> bool:
+        """The notes' initial weight: the ``randn`` right after the notes' data."""
+        s = self.s
+        return s.dataset == "seed" and s.init == "random" and not s.standardize
+
+    @property
+    def random_init(self) -> bool:
+        """A random initial weight from the script's own generator."""
+        return self.s.init == "random" and not self.notes_draw
+
+    @property
+    def numpy_data(self) -> bool:
+        """The data is made in NumPy, then turned into tensors."""
+        return not (self.s.dataset == "seed" and not self.s.standardize)
+
+
+def _check_choices(s: GDSettings) -> None:
     if s.optimizer not in OPTIMIZER_LABELS:
         raise ValueError(f"unknown optimizer {s.optimizer!r}")
     if s.batch not in BATCH_LABELS:
         raise ValueError(f"unknown batch mode {s.batch!r}")
     if s.init not in ("random", "zeros", "chosen"):
         raise ValueError(f"unknown init {s.init!r}")
-    data_lines, uses_sklearn = _data_code(s)
-    ds = load_dataset(s)  # validates the settings and gives the shape the script will see
-    n, d = ds.n_samples, ds.n_features
-    batch_size = {"full": None, "mini": int(s.batch_size), "single": 1}[s.batch]
-    full_batch = batch_size is None or batch_size >= n
-    notes_draw = s.dataset == "seed" and s.init == "random" and not s.standardize
-    random_init = s.init == "random" and not notes_draw
-    numpy_data = not (s.dataset == "seed" and not s.standardize)
 
+
+def _script_header(r: _Replay, expected_final_loss: float | None, gram: bool) -> list[str]:
+    """The script's docstring (what it replays, what it needs) and its imports."""
     out: list[str] = ['"""Reproduce one run of the Linear Regression Playground, standalone.', ""]
-    out += _describe(s, n, d)
-    out += ["", "Needs torch and numpy" + (" (and scikit-learn for the data)" if uses_sklearn
+    out += _describe(r.s, r.n, r.d)
+    out += ["", "Needs torch and numpy" + (" (and scikit-learn for the data)" if r.uses_sklearn
                                            else "") + ". Prints the loss as the run goes and",
             "ends with the full-data mean squared error of the final W and b."]
     if expected_final_loss is not None:
         out += [f"The playground's run ended at: Final loss: {expected_final_loss:.4f}"]
-    if uses_gram(s, n, d):
+    if gram:
         out += ["(The playground took this run's gradients from AᵀA in float64; autograd here",
                 "agrees to about 1e-7.)"]
     out += ['"""', "", "import math", ""]
-    out += ["import numpy as np"] if numpy_data else []
+    out += ["import numpy as np"] if r.numpy_data else []
     out += ["import torch", "", ""]
-    out += ["# ---------------------------------------------------------------- the data"]
+    return out
+
+
+def _data_section(r: _Replay, data_lines: list[str]) -> list[str]:
+    """The data, standardized if asked, as float32 tensors ``X`` and ``y``."""
+    s = r.s
+    out = ["# ---------------------------------------------------------------- the data"]
     out += data_lines
     if s.standardize:
         out += [
@@ -162,19 +183,24 @@ def python_snippet(settings: GDSettings, expected_final_loss: float | None = Non
             "X_np = (X_np - mean) / scale",
             "",
         ]
-    if numpy_data:
+    if r.numpy_data:
         out += ["# float32 tensors, as the playground trains on"]
         out += ["X = torch.as_tensor(X_np, dtype=torch.float32)"]
         if s.dataset != "seed":
             out += ["y = torch.as_tensor(y_np, dtype=torch.float32)"]
         out += [""]
-    out += [f"n, D = X.shape  # {n} rows, {d} feature{'s' * (d != 1)}", ""]
+    out += [f"n, D = X.shape  # {r.n} rows, {r.d} feature{'s' * (r.d != 1)}", ""]
+    return out
 
-    out += ["# ------------------------------------------------ initialize W and b (ŷ = XW + b)"]
-    if random_init or not full_batch:
+
+def _init_section(r: _Replay) -> list[str]:
+    """The initial W and b, as the scene draws them, with autograd on."""
+    s = r.s
+    out = ["# ------------------------------------------------ initialize W and b (ŷ = XW + b)"]
+    if r.random_init or not r.full_batch:
         out += [f"gen = torch.Generator().manual_seed({int(s.seed)})"
                 "  # one generator: the initial W, then the shuffling"]
-    if notes_draw:
+    if r.notes_draw:
         out += ["W = notes_W0.clone()  # W ~ N(0, 1): the notes' draw right after the data",
                 "b = torch.zeros(1)"]
     elif s.init == "random":
@@ -186,11 +212,16 @@ def python_snippet(settings: GDSettings, expected_final_loss: float | None = Non
                 f"b = torch.full((1,), {_f(s.b0)})"]
     out += ["W.requires_grad_(True)  # autograd tracks W and b",
             "b.requires_grad_(True)", ""]
+    return out
 
-    out += ["# ------------------------------------------------------------------ training",
-            f"lr = {_f(s.lr)}", f"epochs = {int(s.epochs)}"]
-    if not full_batch:
-        out += [f"batch_size = {batch_size}"]
+
+def _training_setup(r: _Replay) -> list[str]:
+    """The hyperparameters, the optimizer, the model, the loss and the divergence test."""
+    s = r.s
+    out = ["# ------------------------------------------------------------------ training",
+           f"lr = {_f(s.lr)}", f"epochs = {int(s.epochs)}"]
+    if not r.full_batch:
+        out += [f"batch_size = {r.batch_size}"]
     if s.optimizer == "sgd":
         out += [f"optimizer = torch.optim.SGD([W, b], lr=lr, momentum={_f(s.momentum)})"]
     elif s.optimizer == "adam":
@@ -207,19 +238,6 @@ def python_snippet(settings: GDSettings, expected_final_loss: float | None = Non
         "",
         "",
     ]
-    if s.optimizer == "manual":
-        step = [
-            "# Update weights: the notes' step, inside torch.no_grad()",
-            "with torch.no_grad():",
-            "    W -= lr * W.grad",
-            "    b -= lr * b.grad",
-            "",
-            "    # Zero the gradients after updating",
-            "    W.grad.zero_()",
-            "    b.grad.zero_()",
-        ]
-    else:
-        step = ["optimizer.step()", "optimizer.zero_grad()"]
     out += [
         "# The playground stops a run whose loss is no longer finite or grows above",
         "# a million times its initial value.",
@@ -233,12 +251,34 @@ def python_snippet(settings: GDSettings, expected_final_loss: float | None = Non
         "",
         "",
     ]
+    return out
 
-    def indent(block: list[str], level: int) -> list[str]:
-        return [("    " * level + line) if line else "" for line in block]
 
-    if full_batch:
-        out += [
+def _step_lines(optimizer: str) -> list[str]:
+    """One update of W and b from their gradients, then the gradients zeroed."""
+    if optimizer == "manual":
+        return [
+            "# Update weights: the notes' step, inside torch.no_grad()",
+            "with torch.no_grad():",
+            "    W -= lr * W.grad",
+            "    b -= lr * b.grad",
+            "",
+            "    # Zero the gradients after updating",
+            "    W.grad.zero_()",
+            "    b.grad.zero_()",
+        ]
+    return ["optimizer.step()", "optimizer.zero_grad()"]
+
+
+def _indent(block: list[str], level: int) -> list[str]:
+    return [("    " * level + line) if line else "" for line in block]
+
+
+def _loop_lines(r: _Replay) -> list[str]:
+    """The notes' training loop: over full batches, or over shuffled batches per epoch."""
+    step = _step_lines(r.s.optimizer)
+    if r.full_batch:
+        return [
             "for epoch in range(epochs):",
             "    # Forward pass and loss, with autograd on",
             "    y_pred = forward(X)",
@@ -249,37 +289,66 @@ def python_snippet(settings: GDSettings, expected_final_loss: float | None = Non
             "",
             "    # Backward pass: fills W.grad and b.grad",
             "    loss.backward()",
-            *indent(step, 1),
+            *_indent(step, 1),
             "",
             "    if (epoch + 1) % 10 == 0 or epoch == 0:",
             "        print(f\"Epoch {epoch + 1}/{epochs}, Loss: {loss.item():.4f}\")",
         ]
-    else:
-        out += [
-            "for epoch in range(epochs):",
-            "    order = torch.randperm(n, generator=gen)  # a new shuffle every epoch",
-            "    for start in range(0, n, batch_size):",
-            "        idx = order[start:start + batch_size]",
-            "        # Forward pass and loss on the batch, then the backward pass",
-            "        loss = mse_loss(forward(X[idx]), y[idx])",
-            "        loss.backward()",
-            *indent(step, 2),
-            "",
-            "    with torch.no_grad():  # the full-data loss after the epoch",
-            "        epoch_loss = mse_loss(forward(X), y).item()",
-            "    if diverged(epoch_loss):",
-            "        print(f\"Diverged at epoch {epoch + 1}: loss {epoch_loss:.4g}\")",
-            "        break",
-            "    if (epoch + 1) % 10 == 0 or epoch == 0:",
-            "        print(f\"Epoch {epoch + 1}/{epochs}, Loss: {epoch_loss:.4f}\")",
-        ]
-    out += [
+    return [
+        "for epoch in range(epochs):",
+        "    order = torch.randperm(n, generator=gen)  # a new shuffle every epoch",
+        "    for start in range(0, n, batch_size):",
+        "        idx = order[start:start + batch_size]",
+        "        # Forward pass and loss on the batch, then the backward pass",
+        "        loss = mse_loss(forward(X[idx]), y[idx])",
+        "        loss.backward()",
+        *_indent(step, 2),
         "",
-        "# The full-data MSE of the final W and b",
-        "with torch.no_grad():",
-        "    final_loss = mse_loss(forward(X), y).item()",
-        "print(f\"Final W: {W.detach().view(-1).tolist()}, b: {b.item()}\")",
-        "print(f\"Final loss: {final_loss:.4f}\")",
-        "",
+        "    with torch.no_grad():  # the full-data loss after the epoch",
+        "        epoch_loss = mse_loss(forward(X), y).item()",
+        "    if diverged(epoch_loss):",
+        "        print(f\"Diverged at epoch {epoch + 1}: loss {epoch_loss:.4g}\")",
+        "        break",
+        "    if (epoch + 1) % 10 == 0 or epoch == 0:",
+        "        print(f\"Epoch {epoch + 1}/{epochs}, Loss: {epoch_loss:.4f}\")",
     ]
+
+
+_FINAL_LINES = [
+    "",
+    "# The full-data MSE of the final W and b",
+    "with torch.no_grad():",
+    "    final_loss = mse_loss(forward(X), y).item()",
+    "print(f\"Final W: {W.detach().view(-1).tolist()}, b: {b.item()}\")",
+    "print(f\"Final loss: {final_loss:.4f}\")",
+    "",
+]
+
+
+def python_snippet(settings: GDSettings, expected_final_loss: float | None = None) -> str:
+    """A standalone script that regenerates the data and replays the run of ``settings``.
+
+    It makes the same generator calls as ``data/datasets.py`` (standardizing if asked), the
+    same initial draw as the scene (the notes' ``randn`` after the data for the notes' example
+    with a random init and raw features; otherwise ``torch.Generator().manual_seed(seed)``
+    then ``torch.randn(D, 1)``; zeros; or the chosen ``w0``/``b0``), the same optimizer, and
+    the same batches (``torch.randperm`` from the generator that drew the initial weights), in
+    float32, and prints ``Final loss: {loss:.4f}``, the full-data MSE of the final state, which
+    equals ``fit_gd(...).loss[-1]`` (divergence stops the run at the same epoch).
+    """
+    from linreg_core.scenes.gd import load_dataset, uses_gram
+
+    s = settings
+    _check_choices(s)
+    data_lines, uses_sklearn = _data_code(s)
+    ds = load_dataset(s)  # validates the settings and gives the shape the script will see
+    n, d = ds.n_samples, ds.n_features
+    r = _Replay(s=s, n=n, d=d, uses_sklearn=uses_sklearn,
+                batch_size={"full": None, "mini": int(s.batch_size), "single": 1}[s.batch])
+    out = _script_header(r, expected_final_loss, uses_gram(s, n, d))
+    out += _data_section(r, data_lines)
+    out += _init_section(r)
+    out += _training_setup(r)
+    out += _loop_lines(r)
+    out += _FINAL_LINES
     return "\n".join(out)
