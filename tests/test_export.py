@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from linreg_core import export as ex
 from linreg_core.cli.main import EXPORT_FORMATS, main
-from linreg_core.export import formats as ex
 from linreg_core.scenes.gd import build_gd_scene, scene_figure
 from linreg_core.settings import GDSettings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from linreg_core.export import formats as export
+from linreg_core import export
 from linreg_core.scenes.gd import GDScene, scene_figure
 from linreg_core.settings import GDSettings
 

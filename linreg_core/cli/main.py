@@ -279,10 +279,11 @@ def _export_format(args: argparse.Namespace) -> str:
     return fmt
 
 
+
 def _export_payload(fmt: str, scene, settings) -> str | bytes:
     """One scene in the export format ``fmt`` (the HTML page opens at epoch 0, so Play runs
     the whole descent)."""
-    from linreg_core.export import formats as ex
+    from linreg_core import export as ex
     from linreg_core.scenes.gd import scene_figure
 
     result, names = scene.result, scene.dataset.feature_names
@@ -316,7 +317,7 @@ def _write(out: str, payload: str | bytes) -> int:
 def export(args: argparse.Namespace) -> int:
     fmt = _export_format(args)
 
-    from linreg_core.export import formats as ex
+    from linreg_core import export as ex
     from linreg_core.scenes.gd import build_gd_scene, within_limits
 
     dataset = _load(args)

@@ -177,11 +177,15 @@ def _utf16_without_bom(head: bytes) -> bool:
     return (z_odd > 0.3 and z_even < 0.05) or (z_even > 0.3 and z_odd < 0.05)
 
 
-def _decode(data: bytes, label: str, notices: list[str]) -> tuple[bytes, str]:
-    """Return the text as UTF-8 bytes without a byte-order mark, and the encoding it had."""
-    for bom, codec, shown in ((b"\xff\xfe\x00\x00", "utf-32", "UTF-32"),
-                              (b"\x00\x00\xfe\xff", "utf-32", "UTF-32"),
-                              (b"\xff\xfe", "utf-16", "UTF-16"), (b"\xfe\xff", "utf-16", "UTF-16")):
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32", "UTF-32"), (b"\x00\x00\xfe\xff", "utf-32", "UTF-32"),
+         (b"\xff\xfe", "utf-16", "UTF-16"), (b"\xfe\xff", "utf-16", "UTF-16"))
+
+
+def _strip_bom(data: bytes, label: str, notices: list[str]) -> tuple[bytes, str]:
+    """UTF-32 or UTF-16 with a byte-order mark decoded to UTF-8, a UTF-8 byte-order mark
+    removed (each with a notice); the bytes and the encoding they had."""
+    encoding = "utf-8"
+    for bom, codec, shown in _BOMS:
         if data.startswith(bom):
             try:
                 text = data.decode(codec)
@@ -194,14 +198,16 @@ def _decode(data: bytes, label: str, notices: list[str]) -> tuple[bytes, str]:
                            "byte-order mark); UTF-8 is the usual encoding for CSV.")
             data, encoding = text.lstrip("\ufeff").encode("utf-8"), codec
             break
-    else:
-        encoding = "utf-8"
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
         notices.append("Removed a UTF-8 byte-order mark.")
         encoding = "utf-8-sig"
-    if not data or data.isspace():
-        return data, encoding
+    return data, encoding
+
+
+def _refuse_control_bytes(data: bytes, label: str) -> np.ndarray:
+    """Refuse NUL bytes (UTF-16 without a byte-order mark, or binary data) and a head with
+    more than 5% control bytes; return the head (the first ``SAMPLE_BYTES``) as uint8."""
     nul = data.find(b"\x00")
     if nul >= 0:
         if _utf16_without_bom(data[:4096]):
@@ -216,13 +222,14 @@ def _decode(data: bytes, label: str, notices: list[str]) -> tuple[bytes, str]:
         raise CSVError(f"{label} looks like binary data ({int(control.sum()):,} control bytes "
                        f"in the first {head.size:,}), not text; save/export the table as CSV.",
                        code="binary")
-    if encoding in ("utf-16", "utf-32") or data.isascii():
-        return data, encoding
-    try:
-        data.decode("utf-8")
-        return data, encoding
-    except UnicodeDecodeError as exc:
-        bad, where = data[exc.start], data.count(b"\n", 0, exc.start) + 1
+    return head
+
+
+def _windows_1252(data: bytes, head: np.ndarray, first_bad: int, label: str,
+                  notices: list[str]) -> bytes:
+    """Text that is not UTF-8 (at byte ``first_bad``) read as Windows-1252 (with a notice),
+    or refused."""
+    bad, where = data[first_bad], data.count(b"\n", 0, first_bad) + 1
     high = (head >= 128).mean()
     try:
         text = data.decode("cp1252")
@@ -234,7 +241,24 @@ def _decode(data: bytes, label: str, notices: list[str]) -> tuple[bytes, str]:
                        code="encoding")
     notices.append(f"The file is not UTF-8 (byte 0x{bad:02X} on line {where:,}): read it as "
                    "Windows-1252 (Latin-1) text; check that accented letters look right.")
-    return text.encode("utf-8"), "cp1252"
+    return text.encode("utf-8")
+
+
+def _decode(data: bytes, label: str, notices: list[str]) -> tuple[bytes, str]:
+    """Return the text as UTF-8 bytes without a byte-order mark, and the encoding it had."""
+    data, encoding = _strip_bom(data, label, notices)
+    if not data or data.isspace():
+        return data, encoding
+    head = _refuse_control_bytes(data, label)
+    if encoding in ("utf-16", "utf-32") or data.isascii():
+        return data, encoding
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    else:
+        return data, encoding
+    return _windows_1252(data, head, first_bad, label, notices), "cp1252"
 
 
 # --- structure ------------------------------------------------------------------------------
@@ -479,9 +503,8 @@ def _too_large(size: int, label: str, limits: Limits) -> None:
                    code="too_large")
 
 
-def read_table(data: bytes, *, name: str = "upload.csv", limits: Limits = LIMITS) -> Table:
-    """Read CSV bytes into a :class:`Table`, or raise :class:`CSVError` (see the module doc)."""
-    label = _q(name, 80)[1:-1] or "the file"
+def _as_bytes(data: bytes, label: str, limits: Limits) -> bytes:
+    """The upload as ``bytes``, refused if too large, empty or a known binary format."""
     if isinstance(data, (bytearray, memoryview)):
         data = bytes(data)
     if not isinstance(data, bytes):
@@ -492,38 +515,44 @@ def read_table(data: bytes, *, name: str = "upload.csv", limits: Limits = LIMITS
         raise CSVError(f"{label} is empty (0 bytes); choose a CSV file with a header row and at "
                        "least two rows of values.", code="empty")
     _refuse_binary(data, label)
-    notices: list[str] = []
-    body, encoding = _decode(data, label, notices)
-    if not body or body.isspace():
-        raise CSVError(f"{label} contains only blank space ({_plural(len(data), 'byte')}, no "
-                       "values); choose a CSV file with a header row and rows of values.",
-                       code="empty")
+    return data
 
-    newline = 10 if b"\n" in body else 13
+
+def _choose_delimiter(body: bytes, newline: int, notices: list[str]) -> tuple[str, int]:
+    """The delimiter, from an Excel ``sep=`` first line or sniffed on the first 64 KiB, and
+    the number of records to skip before the header (1 after a ``sep=`` line)."""
     sample = body[:SAMPLE_BYTES]
     if len(body) > SAMPLE_BYTES and bytes([newline]) in sample:
         sample = sample[: sample.rindex(newline) + 1]
     sample_text = sample.decode("utf-8", errors="ignore")
     first = sample_text.lstrip("\r\n ").split("\n", 1)[0].rstrip("\r ")
-    skip_records = 0
     m = re.fullmatch(r"sep=(.)", first)
     if m and m.group(1) in _DELIMITERS:
-        delim, skip_records = m.group(1), 1
         notices.append(f"Used the delimiter the file's first line names ({first}).")
-    else:
-        delim, _ = _sniff(sample_text)
-        if delim != ",":
-            notices.append(f"Read with {_delimiter_name(delim)} as the delimiter.")
+        return m.group(1), 1
+    delim, _ = _sniff(sample_text)
+    if delim != ",":
+        notices.append(f"Read with {_delimiter_name(delim)} as the delimiter.")
+    return delim, 0
 
+
+def _scan_records(body: bytes, delim: str, newline: int, skip_records: int,
+                  label: str) -> tuple[_Records, bool]:
+    """The records (header first), and whether the csv module's exact scan made them."""
     rec = _scan_numpy(body, delim, newline).drop_first(skip_records)
     if not rec.fields.size:
         raise CSVError(f"{label} contains only blank space; choose a CSV file with a header "
                        "row and rows of values.", code="empty")
-    exact = False
     if rec.open_quote_line or (b'"' in body and np.any(rec.fields[1:] != rec.fields[0])):
-        exact = True
         # a quote in the middle of a field fools the fast scan: ask the csv module
-        rec = _scan_python(body, delim, label).drop_first(skip_records)
+        return _scan_python(body, delim, label).drop_first(skip_records), True
+    return rec, False
+
+
+def _read_header(body: bytes, newline: int, rec: _Records, delim: str, label: str,
+                 limits: Limits, notices: list[str]) -> tuple[list[str], list[str], int]:
+    """The column names, the names made up for blank ones, and the offset of the header's
+    line break; the column and row limits, a header without rows and ragged rows refused."""
     h_start, h_end = _line_offsets(body, newline, int(rec.lines[0]), int(rec.last_lines[0]))
     header_text = body[h_start:h_end].decode("utf-8", errors="replace")
     if len(rec.fields) and rec.fields[0] > limits.max_columns:
@@ -537,10 +566,19 @@ def read_table(data: bytes, *, name: str = "upload.csv", limits: Limits = LIMITS
                        f"{limits.max_rows:,}; use a sample of at most {limits.max_rows:,} rows.",
                        code="too_many_rows")
     if n_rows == 0:
-        raise CSVError(f"{label} has a header ({_names(names, 6)}) but no rows of values; add "
-                       "at least two rows below the header.", code="header_only")
+        _header_only(label, names)
     _ragged(rec, int(rec.fields[0]), label, delim)
+    return names, made_up, h_end
 
+
+def _header_only(label: str, names: list[str]) -> None:
+    raise CSVError(f"{label} has a header ({_names(names, 6)}) but no rows of values; add "
+                   "at least two rows below the header.", code="header_only")
+
+
+def _parse_rows(body: bytes, h_end: int, delim: str, names: list[str], first_line: int,
+                label: str) -> pd.DataFrame:
+    """The rows after the header, through pandas' C engine, with the header's names."""
     buf = io.BytesIO(body)
     buf.seek(h_end + 1)
     try:
@@ -556,26 +594,23 @@ def read_table(data: bytes, *, name: str = "upload.csv", limits: Limits = LIMITS
         found = re.search(r"EOF inside string starting at row (\d+)", msg)
         if found:
             raise CSVError(f"{label}: a quoted value that starts near line "
-                           f"{int(found.group(1)) + int(rec.lines[0]):,} is never closed; add "
+                           f"{int(found.group(1)) + first_line:,} is never closed; add "
                            "the missing closing quote (\").", code="unclosed_quote") from None
         detail = msg.split("C error: ")[-1].strip().rstrip(".")
         raise CSVError(f"{label} could not be read as CSV ({detail}); check the delimiters and "
                        "quotes there.", code="parse") from None
     except (ValueError, OverflowError, MemoryError) as exc:
-        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        first_line_text = str(exc).splitlines()[0] if str(exc) else ""
         raise CSVError(f"{label} could not be read as CSV ({type(exc).__name__}: "
-                       f"{first_line}); save it again as CSV UTF-8.", code="parse") from None
+                       f"{first_line_text}); save it again as CSV UTF-8.", code="parse") from None
     frame.columns = names
-    if len(frame) == 0:
-        raise CSVError(f"{label} has a header ({_names(names, 6)}) but no rows of values; add "
-                       "at least two rows below the header.", code="header_only")
-    if rec.lines.size - 1 != len(frame) and not exact and b'"' in body:
-        # quotes inside unquoted fields misled the fast scan: check the rows by the csv rules
-        rec = _scan_python(body, delim, label).drop_first(skip_records)
-        _ragged(rec, int(rec.fields[0]), label, delim)
-    line_numbers = rec.lines[1:] if rec.lines.size - 1 == len(frame) else None
+    return frame
 
-    # a column with neither a name nor a value: every line ends with a delimiter
+
+def _drop_unnamed_empty(frame: pd.DataFrame, names: list[str], made_up: list[str],
+                        notices: list[str]) -> pd.DataFrame:
+    """Leave out the columns with neither a name nor a value (every line ends with a
+    delimiter), and name the other unnamed ones in a notice."""
     empty = [n for n in made_up if frame[n].isna().all()]
     if empty and len(empty) < len(names):
         frame = frame.drop(columns=empty)
@@ -585,7 +620,13 @@ def read_table(data: bytes, *, name: str = "upload.csv", limits: Limits = LIMITS
     if made_up:
         notices.append(f"Named {_plural(len(made_up), 'column')} without a header: "
                        f"{', '.join(made_up[:10])}{' …' if len(made_up) > 10 else ''}.")
+    return frame
 
+
+def _column_types(frame: pd.DataFrame, line_numbers: np.ndarray | None,
+                  notices: list[str]) -> tuple[list[str], list[str]]:
+    """The numeric and the text columns; columns of numbers read as text become float64,
+    and a text column that is mostly numbers gets a notice naming its first non-number."""
     numeric, text = [], []
     for col in frame.columns:
         s = frame[col]
@@ -608,6 +649,33 @@ def read_table(data: bytes, *, name: str = "upload.csv", limits: Limits = LIMITS
             notices.append(f"Column {_q(col)} is mostly numbers, but {_q(value)} on "
                            f"{_line(line_numbers, i)} is not a number{hint}: it is read as "
                            "text.")
+    return numeric, text
+
+
+def read_table(data: bytes, *, name: str = "upload.csv", limits: Limits = LIMITS) -> Table:
+    """Read CSV bytes into a :class:`Table`, or raise :class:`CSVError` (see the module doc)."""
+    label = _q(name, 80)[1:-1] or "the file"
+    data = _as_bytes(data, label, limits)
+    notices: list[str] = []
+    body, encoding = _decode(data, label, notices)
+    if not body or body.isspace():
+        raise CSVError(f"{label} contains only blank space ({_plural(len(data), 'byte')}, no "
+                       "values); choose a CSV file with a header row and rows of values.",
+                       code="empty")
+    newline = 10 if b"\n" in body else 13
+    delim, skip_records = _choose_delimiter(body, newline, notices)
+    rec, exact = _scan_records(body, delim, newline, skip_records, label)
+    names, made_up, h_end = _read_header(body, newline, rec, delim, label, limits, notices)
+    frame = _parse_rows(body, h_end, delim, names, int(rec.lines[0]), label)
+    if len(frame) == 0:
+        _header_only(label, names)
+    if rec.lines.size - 1 != len(frame) and not exact and b'"' in body:
+        # quotes inside unquoted fields misled the fast scan: check the rows by the csv rules
+        rec = _scan_python(body, delim, label).drop_first(skip_records)
+        _ragged(rec, int(rec.fields[0]), label, delim)
+    line_numbers = rec.lines[1:] if rec.lines.size - 1 == len(frame) else None
+    frame = _drop_unnamed_empty(frame, names, made_up, notices)
+    numeric, text = _column_types(frame, line_numbers, notices)
     if len(names) > 1 and all(_is_number(n) for n in names):
         notices.append(f"The first line ({_names(names, 4)}) looks like numbers, yet it is "
                        "used as the column names; add a header row if it is data.")
@@ -643,32 +711,21 @@ def _text_values(s: pd.Series) -> pd.Series:
     return out.mask((out == "").fillna(False).astype(bool))
 
 
-def prepare(table: Table, *, target: str, features: list[str] | None = None,
-            text_columns: Literal["exclude", "onehot"] = "exclude", standardize: bool = False,
-            limits: Limits = LIMITS) -> Dataset:
-    """Choose the target and features of a :class:`Table`: a ``Dataset`` or a :class:`CSVError`.
+def _finite(frame: pd.DataFrame, c: str) -> np.ndarray:
+    """Which values of the numeric column ``c`` are finite numbers."""
+    return np.isfinite(frame[c].to_numpy(dtype=np.float64, na_value=np.nan))
 
-    ``features=None``: every numeric column but the target (plus, with
-    ``text_columns="onehot"``, every text column with at most ``limits.max_onehot_levels``
-    distinct values). Naming a text feature with ``text_columns="exclude"`` is an error (never
-    a silent exclusion). ``standardize`` scales the features (constant columns are centred
-    only). ``Dataset.notes`` holds the table's notices and this step's.
-    """
-    if text_columns not in ("exclude", "onehot"):
-        raise CSVError(f"text_columns must be 'exclude' or 'onehot', got {_q(text_columns)}.",
-                       code="option")
+
+def _target_values(table: Table, target: str, columns: list[str], label: str) -> np.ndarray:
+    """The target column as float64 (NaN where missing); refused if it is not there, is text
+    or has no numbers."""
     frame = table.frame
-    label = _q(table.name, 80)[1:-1] or "the file"
-    notes = list(table.notices)
-    columns = [str(c) for c in frame.columns]
-    numeric, texts = set(table.numeric_columns), set(table.text_columns)
-
     if target not in columns:
         close = [c for c in columns if c.strip().casefold() == str(target).strip().casefold()]
         hint = f" (did you mean {_q(close[0])}?)" if close else ""
         raise CSVError(f"There is no column {_q(target)} in {label}{hint}; choose the target "
                        f"from its columns: {_names(columns, 20)}.", code="no_target")
-    if target not in numeric:
+    if target not in set(table.numeric_columns):
         value, where = _first_non_number(table, target)
         conv = pd.to_numeric(frame[target], errors="coerce")
         if conv.notna().sum() >= frame[target].notna().sum() / 2:
@@ -681,79 +738,101 @@ def prepare(table: Table, *, target: str, features: list[str] | None = None,
     if not np.isfinite(y_all).any():
         raise CSVError(f"Column {_q(target)} has no numbers (every value is missing or "
                        "infinite); choose a target column that has values.", code="empty_target")
+    return y_all
 
-    # --- which columns ---
-    if features is None:
-        chosen, left_out_text, too_many_levels = [], [], []
-        for c in columns:
-            if c == target:
-                continue
-            if c in numeric:
-                if not np.isfinite(frame[c].to_numpy(dtype=np.float64, na_value=np.nan)).any():
-                    notes.append(f"Left out column {_q(c)}: it has no values.")
-                else:
-                    chosen.append(c)
-            elif text_columns == "exclude":
-                left_out_text.append(c)
+
+def _default_features(table: Table, target: str, columns: list[str], text_columns: str,
+                      limits: Limits, notes: list[str]) -> list[str]:
+    """Every numeric column with values but the target (and, with one-hot encoding, every
+    text column with few enough distinct values); what is left out gets a notice."""
+    frame, numeric = table.frame, set(table.numeric_columns)
+    chosen, left_out_text, too_many_levels = [], [], []
+    for c in columns:
+        if c == target:
+            continue
+        if c in numeric:
+            if not _finite(frame, c).any():
+                notes.append(f"Left out column {_q(c)}: it has no values.")
             else:
-                levels = _text_values(frame[c]).nunique()
-                if levels <= limits.max_onehot_levels:
-                    chosen.append(c)
-                else:
-                    too_many_levels.append((c, levels))
-        if left_out_text:
-            notes.append(f"Left out text {'column' if len(left_out_text) == 1 else 'columns'} "
-                         f"{_names(left_out_text)}; one-hot encoding can include text columns "
-                         f"with at most {limits.max_onehot_levels} distinct values.")
-        for c, levels in too_many_levels:
-            notes.append(f"Left out text column {_q(c)}: it has {levels:,} distinct values, "
-                         f"more than the {limits.max_onehot_levels} one-hot encoding allows.")
-    else:
-        if isinstance(features, str):
-            features = [features]
-        chosen = list(dict.fromkeys(str(f) for f in features))
-        unknown = [f for f in chosen if f not in columns]
-        if unknown:
-            raise CSVError(f"There is no column {_q(unknown[0])} in {label}; choose the "
-                           f"features from its columns: {_names(columns, 20)}.",
-                           code="unknown_feature")
-        if target in chosen:
-            raise CSVError(f"Column {_q(target)} is the target, so it cannot also be a "
-                           "feature; remove it from the features.", code="target_as_feature")
-        for c in chosen:
-            if c in texts:
-                if text_columns == "exclude":
-                    value, where = _first_non_number(table, c)
-                    raise CSVError(f"Column {_q(c)} is text (e.g. {_q(value)} on {where}); "
-                                   "remove it from the features, or turn on one-hot encoding "
-                                   "of text columns.", code="text_feature")
-                levels = _text_values(frame[c]).nunique()
-                if levels > limits.max_onehot_levels:
-                    raise CSVError(f"Column {_q(c)} has {levels:,} distinct text values, more "
-                                   f"than the {limits.max_onehot_levels} one-hot encoding "
-                                   "allows; remove it from the features.", code="text_feature")
-            elif not np.isfinite(frame[c].to_numpy(dtype=np.float64, na_value=np.nan)).any():
-                raise CSVError(f"Column {_q(c)} has no values (every one is missing or "
-                               "infinite); remove it from the features.", code="empty_feature")
-    if not chosen:
-        if len(columns) == 1:
-            fix = (f" {label} has a single column, {_q(columns[0])}: separate the values with "
-                   "a comma, semicolon or tab, and add at least one feature column.")
+                chosen.append(c)
+        elif text_columns == "exclude":
+            left_out_text.append(c)
         else:
-            fix = " add a numeric column (or turn on one-hot encoding of text columns)."
-        raise CSVError(f"There are no feature columns to learn from besides the target "
-                       f"{_q(target)};{fix}",
-                       code="no_features")
+            levels = _text_values(frame[c]).nunique()
+            if levels <= limits.max_onehot_levels:
+                chosen.append(c)
+            else:
+                too_many_levels.append((c, levels))
+    if left_out_text:
+        notes.append(f"Left out text {'column' if len(left_out_text) == 1 else 'columns'} "
+                     f"{_names(left_out_text)}; one-hot encoding can include text columns "
+                     f"with at most {limits.max_onehot_levels} distinct values.")
+    for c, levels in too_many_levels:
+        notes.append(f"Left out text column {_q(c)}: it has {levels:,} distinct values, "
+                     f"more than the {limits.max_onehot_levels} one-hot encoding allows.")
+    return chosen
 
-    # --- which rows ---
+
+def _named_features(table: Table, features: list[str] | str, target: str, columns: list[str],
+                    text_columns: str, limits: Limits, label: str) -> list[str]:
+    """The features named (once each, in order); refused if one is unknown, the target,
+    text that cannot be encoded, or empty."""
+    if isinstance(features, str):
+        features = [features]
+    chosen = list(dict.fromkeys(str(f) for f in features))
+    unknown = [f for f in chosen if f not in columns]
+    if unknown:
+        raise CSVError(f"There is no column {_q(unknown[0])} in {label}; choose the "
+                       f"features from its columns: {_names(columns, 20)}.",
+                       code="unknown_feature")
+    if target in chosen:
+        raise CSVError(f"Column {_q(target)} is the target, so it cannot also be a "
+                       "feature; remove it from the features.", code="target_as_feature")
+    texts = set(table.text_columns)
+    for c in chosen:
+        if c in texts:
+            _check_text_feature(table, c, text_columns, limits)
+        elif not _finite(table.frame, c).any():
+            raise CSVError(f"Column {_q(c)} has no values (every one is missing or "
+                           "infinite); remove it from the features.", code="empty_feature")
+    return chosen
+
+
+def _check_text_feature(table: Table, c: str, text_columns: str, limits: Limits) -> None:
+    """A text column named as a feature needs one-hot encoding and few distinct values."""
+    if text_columns == "exclude":
+        value, where = _first_non_number(table, c)
+        raise CSVError(f"Column {_q(c)} is text (e.g. {_q(value)} on {where}); "
+                       "remove it from the features, or turn on one-hot encoding "
+                       "of text columns.", code="text_feature")
+    levels = _text_values(table.frame[c]).nunique()
+    if levels > limits.max_onehot_levels:
+        raise CSVError(f"Column {_q(c)} has {levels:,} distinct text values, more "
+                       f"than the {limits.max_onehot_levels} one-hot encoding "
+                       "allows; remove it from the features.", code="text_feature")
+
+
+def _no_features(target: str, columns: list[str], label: str) -> None:
+    if len(columns) == 1:
+        fix = (f" {label} has a single column, {_q(columns[0])}: separate the values with "
+               "a comma, semicolon or tab, and add at least one feature column.")
+    else:
+        fix = " add a numeric column (or turn on one-hot encoding of text columns)."
+    raise CSVError(f"There are no feature columns to learn from besides the target "
+                   f"{_q(target)};{fix}",
+                   code="no_features")
+
+
+def _complete_rows(table: Table, target: str, chosen: list[str], y_all: np.ndarray,
+                   label: str, notes: list[str]) -> np.ndarray:
+    """Which rows have a value in the target and in every feature; the others are dropped
+    with a notice, and fewer than two complete rows are refused."""
+    frame, numeric = table.frame, set(table.numeric_columns)
     n_total = len(frame)
     ok = np.isfinite(y_all)
     bad_by_col = {target: int((~ok).sum())}
     for c in chosen:
-        if c in numeric:
-            good = np.isfinite(frame[c].to_numpy(dtype=np.float64, na_value=np.nan))
-        else:
-            good = _text_values(frame[c]).notna().to_numpy()
+        good = _finite(frame, c) if c in numeric else _text_values(frame[c]).notna().to_numpy()
         bad_by_col[c] = int((~good).sum())
         ok &= good
     n = int(ok.sum())
@@ -773,11 +852,29 @@ def prepare(table: Table, *, target: str, features: list[str] | None = None,
         detail += ", …" if len(worst) > 3 else ""
         notes.append(f"Dropped {n_total - n:,} of {n_total:,} rows with missing or non-finite "
                      f"values ({detail}).")
+    return ok
 
-    # --- the matrix: runs of numeric columns are converted together (fast for wide files) ---
+
+def _onehot_names(c: str, levels: list[str], taken: set[str]) -> list[str]:
+    """``column=value`` for every level but the first (the baseline), made unique."""
+    new = []
+    for lv in levels[1:]:
+        nm = f"{c}={lv}"
+        while nm in taken:
+            nm += "_"
+        taken.add(nm)
+        new.append(nm)
+    return new
+
+
+def _encoding_plan(table: Table, chosen: list[str], ok: np.ndarray,
+                   notes: list[str]) -> tuple[list[tuple[str, object]], list[str]]:
+    """How to build the matrix: runs of numeric columns (converted together, fast for wide
+    files) and one-hot blocks (codes, number of levels); and the features' names."""
+    frame, numeric = table.frame, set(table.numeric_columns)
     plan: list[tuple[str, object]] = []
     names: list[str] = []
-    taken = set(columns)
+    taken = {str(c) for c in frame.columns}
     for c in chosen:
         if c in numeric:
             if plan and plan[-1][0] == "numeric":
@@ -794,24 +891,17 @@ def prepare(table: Table, *, target: str, features: list[str] | None = None,
             continue
         codes = pd.Categorical(values, categories=levels).codes
         plan.append(("onehot", (codes, len(levels))))
-        new = []
-        for lv in levels[1:]:
-            nm = f"{c}={lv}"
-            while nm in taken:
-                nm += "_"
-            taken.add(nm)
-            new.append(nm)
+        new = _onehot_names(c, levels, taken)
         names.extend(new)
         notes.append(f"One-hot encoded text column {_q(c)} into {_plural(len(new), 'column')} "
                      f"({', '.join(_q(x, 30) for x in new[:5])}{', …' if len(new) > 5 else ''});"
                      f" {_q(levels[0], 30)} is the baseline that the intercept absorbs.")
-    if not names:
-        raise CSVError(f"There are no feature columns left to learn from besides the target "
-                       f"{_q(target)}; add a numeric column.", code="no_features")
-    if len(names) > limits.max_features:
-        raise CSVError(f"The chosen columns make {len(names):,} features, more than the limit of "
-                       f"{limits.max_features:,}; choose at most {limits.max_features:,} "
-                       "features.", code="too_many_features")
+    return plan, names
+
+
+def _feature_matrix(frame: pd.DataFrame, plan: list[tuple[str, object]],
+                    ok: np.ndarray) -> np.ndarray:
+    """The complete rows of the plan's blocks, side by side, as one C-contiguous float64."""
     blocks = []
     all_rows = bool(ok.all())
     for kind, what in plan:
@@ -821,11 +911,14 @@ def prepare(table: Table, *, target: str, features: list[str] | None = None,
         else:
             codes, n_levels = what
             blocks.append((codes[:, None] == np.arange(1, n_levels)[None, :]).astype(np.float64))
-    X = np.ascontiguousarray(blocks[0] if len(blocks) == 1 else np.hstack(blocks),
-                             dtype=np.float64)
-    y = y_all[ok].reshape(-1, 1)
+    return np.ascontiguousarray(blocks[0] if len(blocks) == 1 else np.hstack(blocks),
+                                dtype=np.float64)
 
-    lo, hi = X.min(axis=0), X.max(axis=0)
+
+def _constant_notes(lo: np.ndarray, hi: np.ndarray, y: np.ndarray, names: list[str],
+                    target: str, notes: list[str]) -> None:
+    """Notices for the features whose smallest value ``lo`` is their largest ``hi``, and for a
+    constant target."""
     for j in np.flatnonzero(lo == hi):
         notes.append(f"Column {_q(names[j])} is constant (every value is {_fmt(lo[j])}): it "
                      "carries no information, and its weight cannot be told apart from the "
@@ -833,20 +926,66 @@ def prepare(table: Table, *, target: str, features: list[str] | None = None,
     if y.min() == y.max():
         notes.append(f"The target {_q(target)} is constant (every value is {_fmt(y[0, 0])}): "
                      "there is nothing to learn beyond the intercept.")
+
+
+def _standardized(X: np.ndarray, lo: np.ndarray, hi: np.ndarray, names: list[str],
+                  notes: list[str]) -> np.ndarray:
+    """``X`` standardized (constant columns only centred); refused if a column overflows
+    (``lo`` and ``hi``, the columns' extremes, give the size in the message)."""
+    with np.errstate(all="ignore"):
+        X, mean, scale = _standardize(X)
+    broken = ~(np.isfinite(X).all(axis=0) & np.isfinite(mean) & np.isfinite(scale))
+    if broken.any():
+        j = int(np.flatnonzero(broken)[0])
+        big = max(abs(float(lo[j])), abs(float(hi[j])))
+        raise CSVError(f"Column {_q(names[j])} has values too large to standardize (up to "
+                       f"{_fmt(big)}); rescale it, e.g. divide it by a power of ten.",
+                       code="overflow")
+    notes.append("Standardized the features (mean 0, standard deviation 1; constant "
+                 "columns are only centred).")
+    return X
+
+
+def prepare(table: Table, *, target: str, features: list[str] | None = None,
+            text_columns: Literal["exclude", "onehot"] = "exclude", standardize: bool = False,
+            limits: Limits = LIMITS) -> Dataset:
+    """Choose the target and features of a :class:`Table`: a ``Dataset`` or a :class:`CSVError`.
+
+    ``features=None``: every numeric column but the target (plus, with
+    ``text_columns="onehot"``, every text column with at most ``limits.max_onehot_levels``
+    distinct values). Naming a text feature with ``text_columns="exclude"`` is an error (never
+    a silent exclusion). ``standardize`` scales the features (constant columns are centred
+    only). ``Dataset.notes`` holds the table's notices and this step's.
+    """
+    if text_columns not in ("exclude", "onehot"):
+        raise CSVError(f"text_columns must be 'exclude' or 'onehot', got {_q(text_columns)}.",
+                       code="option")
+    label = _q(table.name, 80)[1:-1] or "the file"
+    notes = list(table.notices)
+    columns = [str(c) for c in table.frame.columns]
+    y_all = _target_values(table, target, columns, label)
+    if features is None:
+        chosen = _default_features(table, target, columns, text_columns, limits, notes)
+    else:
+        chosen = _named_features(table, features, target, columns, text_columns, limits, label)
+    if not chosen:
+        _no_features(target, columns, label)
+    ok = _complete_rows(table, target, chosen, y_all, label, notes)
+    plan, names = _encoding_plan(table, chosen, ok, notes)
+    if not names:
+        raise CSVError(f"There are no feature columns left to learn from besides the target "
+                       f"{_q(target)}; add a numeric column.", code="no_features")
+    if len(names) > limits.max_features:
+        raise CSVError(f"The chosen columns make {len(names):,} features, more than the limit of "
+                       f"{limits.max_features:,}; choose at most {limits.max_features:,} "
+                       "features.", code="too_many_features")
+    X = _feature_matrix(table.frame, plan, ok)
+    y = y_all[ok].reshape(-1, 1)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    _constant_notes(lo, hi, y, names, target, notes)
     if standardize:
-        with np.errstate(all="ignore"):
-            X, mean, scale = _standardize(X)
-        broken = ~(np.isfinite(X).all(axis=0) & np.isfinite(mean) & np.isfinite(scale))
-        if broken.any():
-            j = int(np.flatnonzero(broken)[0])
-            big = max(abs(float(lo[j])), abs(float(hi[j])))
-            raise CSVError(f"Column {_q(names[j])} has values too large to standardize (up to "
-                           f"{_fmt(big)}); rescale it, e.g. divide it by a power of ten.",
-                           code="overflow")
-        notes.append("Standardized the features (mean 0, standard deviation 1; constant "
-                     "columns are only centred).")
-    d = X.shape[1]
+        X = _standardized(X, lo, hi, names, notes)
+    n, d = int(ok.sum()), X.shape[1]
     return Dataset(name="csv", X=X, y=y, feature_names=names, target_name=target,
                    description=f"{table.name}: {n:,} rows, {_plural(d, 'feature')}",
                    notes=notes)
-

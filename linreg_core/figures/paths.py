@@ -10,10 +10,20 @@ from typing import Any
 
 import numpy as np
 
-from linreg_core.figures.gd import FONT_SIZE, WEIGHT_COLORS, safe, typed_arrays
+from linreg_core.figures.common import (
+    FONT_SIZE,
+    WEIGHT_COLORS,
+    frame_step,
+    panel_title,
+    pause_button,
+    play_button,
+    safe,
+    typed_arrays,
+)
 
 MODEL_LABELS = {"lasso": "Lasso (L1)", "ridge": "Ridge (L2)", "enet": "Elastic net"}
 MODEL_COLORS = {"lasso": "#E45756", "ridge": "#4C78A8", "enet": "#54A24B"}
+PANEL_GAP = 0.06  # between the coefficient panels of the top row
 EXTRA_COLORS = ["#79706E", "#D67195", "#B6992D", "#499894", "#86BCB6", "#F1CE63", "#A0CBE8",
                 "#FFBE7D", "#8CD17D", "#FF9D9A"]
 
@@ -27,10 +37,156 @@ def _nonzero(coefs: np.ndarray) -> np.ndarray:
     return np.count_nonzero(np.abs(coefs) > 0, axis=1)
 
 
-def _frame_step(name: str, label: str) -> dict[str, Any]:
-    return {"label": label, "method": "animate",
-            "args": [[name], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate",
-                              "transition": {"duration": 0}}]}
+def _common_alphas(paths: dict[str, Any], models: list[str]) -> np.ndarray:
+    alphas = np.asarray(paths[models[0]].alphas, dtype=float)
+    for m in models:
+        if not np.allclose(paths[m].alphas, alphas):
+            raise ValueError("every model must be computed on the same alpha grid")
+    return alphas
+
+
+def _coef_panel(p: int, m: str, paths: dict[str, Any], feature_names: list[str],
+                alphas: np.ndarray, i0: int, gd_paths: dict[str, Any] | None,
+                layout: dict[str, Any]) -> tuple[list[dict[str, Any]], float, float]:
+    """Model ``m``'s coefficient paths in panel ``p`` (top row), gradient descent's dots if
+    given, and the α marker (the last trace); its axes and title go into ``layout``.
+    Returns the traces and the marker's vertical extent."""
+    k = len(paths)
+    width = (1 - PANEL_GAP * (k - 1)) / k
+    ax = "" if p == 0 else str(p + 1)
+    coefs = np.asarray(paths[m].coefs, dtype=float)
+    x0 = p * (width + PANEL_GAP)
+    layout[f"xaxis{ax}"] = {"domain": [x0, x0 + width], "anchor": f"y{ax}", "type": "log",
+                            "title": {"text": "α (log)"},
+                            "range": [float(np.log10(alphas.min())),
+                                      float(np.log10(alphas.max()))]}
+    cmin, cmax = float(min(coefs.min(), 0)), float(max(coefs.max(), 0))
+    pad = 0.06 * (cmax - cmin or 1.0)
+    layout[f"yaxis{ax}"] = {"domain": [0.52, 0.95], "anchor": f"x{ax}",
+                            "range": [cmin - pad, cmax + pad],
+                            "title": {"text": "coefficient" if p == 0 else ""},
+                            "zeroline": True}
+    layout["annotations"].append(panel_title(MODEL_LABELS[m], x0, 0.96))
+    traces: list[dict[str, Any]] = []
+    for j, name in enumerate(feature_names):
+        traces.append({"type": "scatter", "mode": "lines", "x": alphas, "y": coefs[:, j],
+                       "xaxis": f"x{ax}", "yaxis": f"y{ax}", "name": name,
+                       "legendgroup": name, "showlegend": p == 0,
+                       "line": {"color": feature_color(j), "width": 2},
+                       "hovertemplate": f"{name}<br>α %{{x:.4g}}<br>coef %{{y:.4g}}"
+                                        f"<extra>{MODEL_LABELS[m]}</extra>"})
+    if gd_paths and m in gd_paths:
+        traces.append(_gd_dots(gd_paths[m], ax, p == 0))
+    traces.append({"type": "scatter", "mode": "lines", "x": [alphas[i0]] * 2,
+                   "y": [cmin - pad, cmax + pad], "xaxis": f"x{ax}", "yaxis": f"y{ax}",
+                   "line": {"color": "#888888", "width": 2, "dash": "dash"},
+                   "showlegend": False, "hoverinfo": "skip", "name": "α"})
+    return traces, cmin - pad, cmax + pad
+
+
+def _gd_dots(g: Any, ax: str, legend: bool) -> dict[str, Any]:
+    """Gradient descent's coefficients along its α grid, as open dots."""
+    nf = g.coefs.shape[1]
+    return {"type": "scatter", "mode": "markers",
+            "x": np.repeat(np.asarray(g.alphas, dtype=float), nf),
+            "y": np.asarray(g.coefs, dtype=float).ravel(),
+            "xaxis": f"x{ax}", "yaxis": f"y{ax}", "showlegend": legend,
+            "name": "gradient descent", "legendgroup": "gd",
+            "marker": {"symbol": "circle-open", "size": 7,
+                       "color": [feature_color(j) for j in range(nf)] * len(g.alphas)},
+            "hovertemplate": "gradient descent<br>α %{x:.4g}<br>coef %{y:.4g}"
+                             "<extra></extra>"}
+
+
+def _bar_panel(paths: dict[str, Any], feature_names: list[str], i0: int,
+               layout: dict[str, Any]) -> list[dict[str, Any]]:
+    """Bottom left: the coefficients at α, grouped by model (one bar trace per model)."""
+    models, k = list(paths), len(paths)
+    all_c = np.concatenate([np.ravel(paths[m].coefs) for m in models])
+    blo, bhi = float(min(all_c.min(), 0)), float(max(all_c.max(), 0))
+    bpad = 0.06 * (bhi - blo or 1.0)
+    traces = [{"type": "bar", "x": list(feature_names),
+               "y": np.asarray(paths[m].coefs[i0], dtype=float),
+               "xaxis": f"x{k + 1}", "yaxis": f"y{k + 1}", "name": MODEL_LABELS[m],
+               "marker": {"color": MODEL_COLORS[m]}, "legendgroup": "models",
+               "hovertemplate": "%{x}: %{y:.4g}<extra>" + MODEL_LABELS[m] + "</extra>"}
+              for m in models]
+    layout[f"xaxis{k + 1}"] = {"domain": [0, 0.62], "anchor": f"y{k + 1}",
+                               "tickangle": -45 if len(feature_names) > 8 else 0}
+    layout[f"yaxis{k + 1}"] = {"domain": [0, 0.36], "anchor": f"x{k + 1}",
+                               "range": [blo - bpad, bhi + bpad],
+                               "title": {"text": "coefficient at α"}}
+    return traces
+
+
+def _n_nonzero(paths: dict[str, Any], m: str, i: int) -> int:
+    """The number of non-zero coefficients of model ``m`` at the ``i``-th α."""
+    return int(_nonzero(np.asarray(paths[m].coefs[i:i + 1]))[0])
+
+
+def _nonzero_panel(paths: dict[str, Any], alphas: np.ndarray, n_features: int, i0: int,
+                   layout: dict[str, Any]) -> list[dict[str, Any]]:
+    """Bottom right: the number of non-zero coefficients against α, and each model's count
+    at α (the last trace)."""
+    models, k = list(paths), len(paths)
+    nz_ax = k + 2
+    traces: list[dict[str, Any]] = []
+    for m in models:
+        traces.append({"type": "scatter", "mode": "lines", "x": alphas,
+                       "y": _nonzero(np.asarray(paths[m].coefs)),
+                       "xaxis": f"x{nz_ax}", "yaxis": f"y{nz_ax}", "showlegend": False,
+                       "line": {"color": MODEL_COLORS[m], "width": 2, "shape": "hv"},
+                       "name": MODEL_LABELS[m],
+                       "hovertemplate": "α %{x:.4g}<br>%{y} non-zero<extra>"
+                                        + MODEL_LABELS[m] + "</extra>"})
+    traces.append({"type": "scatter", "mode": "markers", "x": [alphas[i0]] * k,
+                   "y": [_n_nonzero(paths, m, i0) for m in models],
+                   "xaxis": f"x{nz_ax}", "yaxis": f"y{nz_ax}", "showlegend": False,
+                   "marker": {"size": 11, "color": [MODEL_COLORS[m] for m in models],
+                              "line": {"width": 1, "color": "white"}}, "hoverinfo": "skip"})
+    layout[f"xaxis{nz_ax}"] = {"domain": [0.7, 1.0], "anchor": f"y{nz_ax}", "type": "log",
+                               "range": [float(np.log10(alphas.min())),
+                                         float(np.log10(alphas.max()))],
+                               "title": {"text": "α (log)"}}
+    layout[f"yaxis{nz_ax}"] = {"domain": [0, 0.36], "anchor": f"x{nz_ax}",
+                               "range": [-0.5, n_features + 0.5],
+                               "title": {"text": "non-zero coefficients"}}
+    return traces
+
+
+def _alpha_frames(paths: dict[str, Any], alphas: np.ndarray,
+                  markers: list[tuple[int, float, float]], bar_traces: list[int],
+                  nz_trace: int) -> list[dict[str, Any]]:
+    """One frame per α: the α markers, the bars and the non-zero counts."""
+    models, k = list(paths), len(paths)
+
+    def r(v: float) -> float:
+        return float(f"{v:.6g}")
+
+    frames = []
+    for i, a in enumerate(alphas):
+        data = [{"x": [r(a)] * 2, "y": [r(lo), r(hi)]} for _, lo, hi in markers]
+        data += [{"y": [r(v) for v in paths[m].coefs[i]]} for m in models]
+        data.append({"x": [r(a)] * k, "y": [_n_nonzero(paths, m, i) for m in models]})
+        frames.append({"name": str(i), "data": data,
+                       "traces": [t for t, _, _ in markers] + bar_traces + [nz_trace]})
+    return frames
+
+
+def _alpha_controls(alphas: np.ndarray, i0: int) -> dict[str, Any]:
+    """Sweep α (played by the browser), Pause, and a slider over the α grid."""
+    steps = [frame_step(str(i), f"{a:.3g}") for i, a in enumerate(alphas)]
+    play, pause = play_button(120, "▶ Sweep α"), pause_button()
+    return {
+        "updatemenus": [{"type": "buttons", "direction": "left", "showactive": False,
+                         "x": 0.0, "y": -0.16, "xanchor": "left", "yanchor": "top",
+                         "buttons": [play, pause], "font": {"size": FONT_SIZE}}],
+        "sliders": [{"active": i0, "steps": steps, "x": 0.3, "len": 0.7, "y": -0.13,
+                     "yanchor": "top", "pad": {"t": 0, "b": 0},
+                     "currentvalue": {"prefix": "α = ", "xanchor": "right",
+                                      "font": {"size": FONT_SIZE + 2}},
+                     "transition": {"duration": 0}, "font": {"size": 10}}],
+    }
 
 
 def paths_sweep_figure(
@@ -48,14 +204,8 @@ def paths_sweep_figure(
     """
     models = list(paths)
     feature_names = [safe(n) for n in feature_names]
-    alphas = np.asarray(paths[models[0]].alphas, dtype=float)
-    for m in models:
-        if not np.allclose(paths[m].alphas, alphas):
-            raise ValueError("every model must be computed on the same alpha grid")
-    k = len(models)
+    alphas = _common_alphas(paths, models)
     i0 = int(np.clip(alpha_index, 0, len(alphas) - 1))
-    gap = 0.06
-    width = (1 - gap * (k - 1)) / k
     traces: list[dict[str, Any]] = []
     layout: dict[str, Any] = {
         "height": height, "font": {"size": FONT_SIZE}, "hovermode": "closest",
@@ -63,120 +213,18 @@ def paths_sweep_figure(
         "legend": {"orientation": "v", "x": 1.01, "y": 1.0, "font": {"size": 12}},
         "annotations": [], "barmode": "group",
     }
-    lo_a, hi_a = float(np.log10(alphas.min())), float(np.log10(alphas.max()))
-    marker_traces = []
+    markers = []  # each α marker: its trace index and its vertical extent
     for p, m in enumerate(models):
-        ax = "" if p == 0 else str(p + 1)
-        coefs = np.asarray(paths[m].coefs, dtype=float)
-        x0 = p * (width + gap)
-        layout[f"xaxis{ax}"] = {"domain": [x0, x0 + width], "anchor": f"y{ax}", "type": "log",
-                                "title": {"text": "α (log)"}, "range": [lo_a, hi_a]}
-        cmin, cmax = float(min(coefs.min(), 0)), float(max(coefs.max(), 0))
-        pad = 0.06 * (cmax - cmin or 1.0)
-        layout[f"yaxis{ax}"] = {"domain": [0.52, 0.95], "anchor": f"x{ax}",
-                                "range": [cmin - pad, cmax + pad],
-                                "title": {"text": "coefficient" if p == 0 else ""},
-                                "zeroline": True}
-        layout["annotations"].append({
-            "text": f"<b>{MODEL_LABELS[m]}</b>", "x": x0, "y": 0.96, "xref": "paper",
-            "yref": "paper", "xanchor": "left", "yanchor": "bottom", "showarrow": False,
-            "font": {"size": FONT_SIZE + 1}})
-        for j, name in enumerate(feature_names):
-            traces.append({"type": "scatter", "mode": "lines", "x": alphas, "y": coefs[:, j],
-                           "xaxis": f"x{ax}", "yaxis": f"y{ax}", "name": name,
-                           "legendgroup": name, "showlegend": p == 0,
-                           "line": {"color": feature_color(j), "width": 2},
-                           "hovertemplate": f"{name}<br>α %{{x:.4g}}<br>coef %{{y:.4g}}"
-                                            f"<extra>{MODEL_LABELS[m]}</extra>"})
-        if gd_paths and m in gd_paths:
-            g = gd_paths[m]
-            nf = g.coefs.shape[1]
-            traces.append({"type": "scatter", "mode": "markers",
-                           "x": np.repeat(np.asarray(g.alphas, dtype=float), nf),
-                           "y": np.asarray(g.coefs, dtype=float).ravel(),
-                           "xaxis": f"x{ax}", "yaxis": f"y{ax}", "showlegend": p == 0,
-                           "name": "gradient descent", "legendgroup": "gd",
-                           "marker": {"symbol": "circle-open", "size": 7,
-                                      "color": [feature_color(j) for j in range(nf)]
-                                      * len(g.alphas)},
-                           "hovertemplate": "gradient descent<br>α %{x:.4g}<br>coef %{y:.4g}"
-                                            "<extra></extra>"})
-        traces.append({"type": "scatter", "mode": "lines", "x": [alphas[i0]] * 2,
-                       "y": [cmin - pad, cmax + pad], "xaxis": f"x{ax}", "yaxis": f"y{ax}",
-                       "line": {"color": "#888888", "width": 2, "dash": "dash"},
-                       "showlegend": False, "hoverinfo": "skip", "name": "α"})
-        marker_traces.append((len(traces) - 1, cmin - pad, cmax + pad))
-    # Bottom left: coefficients at α, grouped by model.
-    bar_traces = []
-    all_c = np.concatenate([np.ravel(paths[m].coefs) for m in models])
-    blo, bhi = float(min(all_c.min(), 0)), float(max(all_c.max(), 0))
-    bpad = 0.06 * (bhi - blo or 1.0)
-    for m in models:
-        traces.append({"type": "bar", "x": list(feature_names),
-                       "y": np.asarray(paths[m].coefs[i0], dtype=float),
-                       "xaxis": f"x{k + 1}", "yaxis": f"y{k + 1}", "name": MODEL_LABELS[m],
-                       "marker": {"color": MODEL_COLORS[m]}, "legendgroup": "models",
-                       "hovertemplate": "%{x}: %{y:.4g}<extra>" + MODEL_LABELS[m] + "</extra>"})
-        bar_traces.append(len(traces) - 1)
-    layout[f"xaxis{k + 1}"] = {"domain": [0, 0.62], "anchor": f"y{k + 1}",
-                               "tickangle": -45 if len(feature_names) > 8 else 0}
-    layout[f"yaxis{k + 1}"] = {"domain": [0, 0.36], "anchor": f"x{k + 1}",
-                               "range": [blo - bpad, bhi + bpad],
-                               "title": {"text": "coefficient at α"}}
-    # Bottom right: the number of non-zero coefficients against α.
-    nz_ax = k + 2
-    for m in models:
-        traces.append({"type": "scatter", "mode": "lines", "x": alphas,
-                       "y": _nonzero(np.asarray(paths[m].coefs)),
-                       "xaxis": f"x{nz_ax}", "yaxis": f"y{nz_ax}", "showlegend": False,
-                       "line": {"color": MODEL_COLORS[m], "width": 2, "shape": "hv"},
-                       "name": MODEL_LABELS[m],
-                       "hovertemplate": "α %{x:.4g}<br>%{y} non-zero<extra>"
-                                        + MODEL_LABELS[m] + "</extra>"})
-    nz_now = [int(_nonzero(np.asarray(paths[m].coefs[i0:i0 + 1]))[0]) for m in models]
-    traces.append({"type": "scatter", "mode": "markers", "x": [alphas[i0]] * k, "y": nz_now,
-                   "xaxis": f"x{nz_ax}", "yaxis": f"y{nz_ax}", "showlegend": False,
-                   "marker": {"size": 11, "color": [MODEL_COLORS[m] for m in models],
-                              "line": {"width": 1, "color": "white"}}, "hoverinfo": "skip"})
-    nz_trace = len(traces) - 1
-    layout[f"xaxis{nz_ax}"] = {"domain": [0.7, 1.0], "anchor": f"y{nz_ax}", "type": "log",
-                               "range": [lo_a, hi_a], "title": {"text": "α (log)"}}
-    layout[f"yaxis{nz_ax}"] = {"domain": [0, 0.36], "anchor": f"x{nz_ax}",
-                               "range": [-0.5, len(feature_names) + 0.5],
-                               "title": {"text": "non-zero coefficients"}}
+        panel, lo, hi = _coef_panel(p, m, paths, feature_names, alphas, i0, gd_paths, layout)
+        traces += panel
+        markers.append((len(traces) - 1, lo, hi))
+    bars = _bar_panel(paths, feature_names, i0, layout)
+    bar_traces = list(range(len(traces), len(traces) + len(bars)))
+    traces += bars + _nonzero_panel(paths, alphas, len(feature_names), i0, layout)
     for text, x in (("Coefficients at α", 0.0), ("Non-zero coefficients", 0.7)):
-        layout["annotations"].append({
-            "text": f"<b>{text}</b>", "x": x, "y": 0.37, "xref": "paper", "yref": "paper",
-            "xanchor": "left", "yanchor": "bottom", "showarrow": False,
-            "font": {"size": FONT_SIZE + 1}})
-
-    def r(v: float) -> float:
-        return float(f"{v:.6g}")
-
-    frames = []
-    for i, a in enumerate(alphas):
-        data = [{"x": [r(a)] * 2, "y": [r(lo), r(hi)]} for _, lo, hi in marker_traces]
-        data += [{"y": [r(v) for v in paths[m].coefs[i]]} for m in models]
-        data.append({"x": [r(a)] * k,
-                     "y": [int(_nonzero(np.asarray(paths[m].coefs[i:i + 1]))[0])
-                           for m in models]})
-        frames.append({"name": str(i), "data": data,
-                       "traces": [t for t, _, _ in marker_traces] + bar_traces + [nz_trace]})
-    steps = [_frame_step(str(i), f"{a:.3g}") for i, a in enumerate(alphas)]
-    play = {"label": "▶ Sweep α", "method": "animate", "args": [None, {
-        "frame": {"duration": 120, "redraw": False}, "fromcurrent": True,
-        "transition": {"duration": 0}, "mode": "immediate"}]}
-    pause = {"label": "❚❚ Pause", "method": "animate", "args": [[None], {
-        "frame": {"duration": 0, "redraw": False}, "mode": "immediate",
-        "transition": {"duration": 0}}]}
-    layout["updatemenus"] = [{"type": "buttons", "direction": "left", "showactive": False,
-                              "x": 0.0, "y": -0.16, "xanchor": "left", "yanchor": "top",
-                              "buttons": [play, pause], "font": {"size": FONT_SIZE}}]
-    layout["sliders"] = [{"active": i0, "steps": steps, "x": 0.3, "len": 0.7, "y": -0.13,
-                          "yanchor": "top", "pad": {"t": 0, "b": 0},
-                          "currentvalue": {"prefix": "α = ", "xanchor": "right",
-                                           "font": {"size": FONT_SIZE + 2}},
-                          "transition": {"duration": 0}, "font": {"size": 10}}]
+        layout["annotations"].append(panel_title(text, x, 0.37))
+    frames = _alpha_frames(paths, alphas, markers, bar_traces, len(traces) - 1)
+    layout.update(_alpha_controls(alphas, i0))
     return {"data": typed_arrays(traces), "layout": typed_arrays(layout), "frames": frames}
 
 
