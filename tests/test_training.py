@@ -29,7 +29,7 @@ def notes_loop(X, y, W0, lr, epochs):
 
 def test_history_matches_the_notes_loop_entry_by_entry():
     d = seed_example()
-    r = fit_gd(d.X, d.y, lr=0.1, epochs=100, init=(d.notes_init, 0.0))
+    r = fit_gd(d.X, d.y, lr=0.1, epochs=100, init=(d.notes_init, 0.0), gradient="autograd")
     losses, Ws = notes_loop(d.X, d.y, d.notes_init, 0.1, 100)
     assert r.weights.shape == (101, 1, 1)
     assert r.bias.shape == (101, 1)
@@ -225,7 +225,7 @@ def test_datasets():
 def test_gram_fast_path_equals_the_autograd_loop(kwargs):
     d = diabetes()
     X, _, _ = standardize(d.X)
-    a = fit_gd(X, d.y, lr=0.05, epochs=300, **kwargs)
+    a = fit_gd(X, d.y, lr=0.05, epochs=300, gradient="autograd", **kwargs)
     g = fit_gd(X, d.y, lr=0.05, epochs=300, gradient="gram", **kwargs)
     scale = np.abs(a.weights).max()
     np.testing.assert_allclose(g.weights, a.weights, rtol=0, atol=1e-5 * scale)
@@ -238,7 +238,7 @@ def test_formula_path_equals_the_autograd_loop(optimizer, batch_size):
     d = diabetes()
     X, _, _ = standardize(d.X)
     kw = dict(lr=0.02, epochs=12, optimizer=optimizer, batch_size=batch_size, seed=4)
-    a = fit_gd(X, d.y, **kw)
+    a = fit_gd(X, d.y, gradient="autograd", **kw)
     f = fit_gd(X, d.y, gradient="formula", **kw)
     assert f.epochs_run == a.epochs_run == 12
     scale = np.abs(a.weights).max()
@@ -255,7 +255,7 @@ def test_formula_path_stops_diverges_and_refuses_what_it_does_not_cover():
     assert r.stopped
     assert r.epochs_run == 20
     assert calls == [10, 20]
-    a = fit_gd(d.X, d.y, lr=3.0, epochs=50, batch_size=4)
+    a = fit_gd(d.X, d.y, lr=3.0, epochs=50, batch_size=4, gradient="autograd")
     f = fit_gd(d.X, d.y, lr=3.0, epochs=50, batch_size=4, gradient="formula")
     assert f.diverged
     assert f.diverged_epoch == a.diverged_epoch
