@@ -132,15 +132,15 @@ def gram_matrix(*blocks: Any, threads: int | None = None) -> np.ndarray:
     a scalar for a constant column), by ``dsyrk`` on row ranges, exactly symmetric.
 
     ``threads`` workers (default: :func:`blas_threads`, capped by the cores this process may
-    run on; 1 below :data:`GRAM_THREADED_MIN` multiply-adds) each take one range of rows on
-    one BLAS thread; their lower triangles are added and mirrored.
+    run on; 1 below :data:`GRAM_THREADED_MIN` multiply-adds) each take one range of rows
+    (at least 64 of them) on one BLAS thread; their lower triangles are added and mirrored.
     """
     arrays = [b for b in blocks if np.ndim(b) > 0]
     n = np.shape(arrays[0])[0]
     width = sum(_columns(b) for b in blocks)
-    k = threads if threads is not None else min(blas_threads(), _cores())
-    if n * width * width < GRAM_THREADED_MIN:
-        k = 1
+    if threads is None:
+        threads = 1 if n * width * width < GRAM_THREADED_MIN else min(blas_threads(), _cores())
+    k = threads
     k = max(1, min(k, n // max(width, 64)))
     cuts = np.linspace(0, n, k + 1).astype(int).tolist()
     ranges = list(itertools.pairwise(cuts))
