@@ -145,6 +145,7 @@ class History:
         self.loss = np.full((epochs + 1, models), np.nan)
         self.W[0], self.b[0] = W0, b0
         self.alive = np.ones(models, dtype=bool)
+        self.everyone = True  # alive.all(), kept in Python
         self.diverged_epoch = np.full(models, -1)
         self.limit = np.full(models, np.inf)
         self.cause: str | None = None
@@ -158,23 +159,37 @@ class History:
 
     def record_loss(self, epoch: int, values: Any) -> bool:
         """Record state ``epoch``'s losses; True when every model has now diverged."""
+        if self.loss.shape[1] == 1:  # one model: Python numbers, no array overhead
+            value = float(values)
+            if epoch == 0:
+                limit = DIVERGENCE_FACTOR * max(value, 1e-30)
+                self.limit[0] = limit if math.isfinite(limit) else np.finfo(np.float64).max
+                self._limit = float(self.limit[0])
+            self.loss[epoch, 0] = value
+            if value <= self._limit:
+                return False
+            self._diverge(epoch, np.ones(1, dtype=bool), value)
+            return True
         values = np.asarray(values, dtype=np.float64).reshape(-1)
         if epoch == 0:
             limit = DIVERGENCE_FACTOR * np.maximum(values, 1e-30)
             self.limit = np.where(np.isfinite(limit), limit, np.finfo(np.float64).max)
-        self.loss[epoch] = np.where(self.alive, values, np.nan)
+        self.loss[epoch] = values if self.everyone else np.where(self.alive, values, np.nan)
         blown = self.alive & ~(values <= self.limit)  # NaN, ±inf or too large
         if blown.any():
-            self.diverged_epoch[blown] = epoch
-            self.alive &= ~blown
-            first = float(values[blown][0])
-            self.cause = ("the loss became infinite or NaN" if not math.isfinite(first) else
-                          f"the loss grew above {DIVERGENCE_FACTOR:.0e} × its initial value")
+            self._diverge(epoch, blown, float(values[blown][0]))
         return self.over
+
+    def _diverge(self, epoch: int, blown: np.ndarray, value: float) -> None:
+        self.diverged_epoch[blown] = epoch
+        self.alive &= ~blown
+        self.everyone = False
+        self.cause = ("the loss became infinite or NaN" if not math.isfinite(value) else
+                      f"the loss grew above {DIVERGENCE_FACTOR:.0e} × its initial value")
 
     def record_state(self, epoch: int, W: Any, b: Any) -> None:
         self.W[epoch], self.b[epoch] = W, b
-        if not self.alive.all():  # the diverged models: NaN from here on
+        if not self.everyone:  # the diverged models: NaN from here on
             self.W[epoch][~self.alive] = np.nan
             self.b[epoch][~self.alive] = np.nan
         self.last = epoch
@@ -198,10 +213,10 @@ def run_full_batch(source: Any, stepper: Any, history: History) -> None:
         value = source.forward()
         if history.record_loss(epoch, value):
             return
-        if not history.alive.all():
+        if not history.everyone:
             source.freeze(~history.alive, stepper)
         source.apply(stepper, source.gradients())
-        if not history.alive.all():  # frozen models stay at finite numbers
+        if not history.everyone:  # frozen models stay at finite numbers
             source.freeze(~history.alive, stepper)
         history.record_state(epoch + 1, *source.state())
         if history.tick(epoch + 1, value):
@@ -215,8 +230,7 @@ def run_epochs(source: Any, stepper: Any, history: History) -> None:
     if history.record_loss(0, source.value()):
         return
     for epoch in range(history.epochs):
-        for batch in source.batches():
-            source.apply(stepper, source.batch_gradients(*batch))
+        source.epoch(stepper)
         history.record_state(epoch + 1, *source.state())
         value = source.value()
         if history.record_loss(epoch + 1, value) or history.tick(epoch + 1, value):

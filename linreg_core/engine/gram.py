@@ -30,6 +30,10 @@ import scipy.linalg.blas
 
 #: Below this many multiply-adds (n·d²) a Gram is computed on one thread.
 GRAM_THREADED_MIN = 5e7
+#: Below this many multiply-adds the data are stacked once and multiplied by numpy (also a
+#: syrk), without the thread limit (which costs ~50 µs; BLAS runs a product this small on
+#: one thread anyway).
+TINY = 1e6
 #: Rows per chunk when columns are appended or converted (a few MB of float64: cache-sized).
 CHUNK_ROWS = 4096
 
@@ -114,17 +118,22 @@ def _syrk_rows(blocks: list, start: int, stop: int, width: int) -> np.ndarray:
     buf = np.empty((min(CHUNK_ROWS, stop - start), width))
     for a in range(start, stop, CHUNK_ROWS):
         b = min(a + CHUNK_ROWS, stop)
-        chunk = buf[: b - a]
-        col = 0
-        for block in blocks:
-            k = _columns(block)
-            if np.ndim(block) == 0:
-                chunk[:, col] = block  # a constant column (the intercept's ones)
-            else:
-                chunk[:, col:col + k] = np.reshape(block[a:b], (b - a, k))
-            col += k
+        chunk = _stack(blocks, a, b, buf[: b - a])
         syrk(1.0, chunk.T, beta=1.0, c=C, trans=0, lower=1, overwrite_c=1)
     return C
+
+
+def _stack(blocks: list, a: int, b: int, out: np.ndarray) -> np.ndarray:
+    """Rows ``a:b`` of ``[blocks…]`` side by side, written into ``out`` (float64)."""
+    col = 0
+    for block in blocks:
+        k = _columns(block)
+        if np.ndim(block) == 0:
+            out[:, col] = block  # a constant column (the intercept's ones)
+        else:
+            out[:, col:col + k] = np.reshape(block[a:b], (b - a, k))
+        col += k
+    return out
 
 
 def gram_matrix(*blocks: Any, threads: int | None = None) -> np.ndarray:
@@ -135,26 +144,27 @@ def gram_matrix(*blocks: Any, threads: int | None = None) -> np.ndarray:
     run on; 1 below :data:`GRAM_THREADED_MIN` multiply-adds) each take one range of rows
     (at least 64 of them) on one BLAS thread; their lower triangles are added and mirrored.
     """
-    arrays = [b for b in blocks if np.ndim(b) > 0]
-    n = np.shape(arrays[0])[0]
-    width = sum(_columns(b) for b in blocks)
-    if threads is None:
-        threads = 1 if n * width * width < GRAM_THREADED_MIN else min(blas_threads(), _cores())
-    k = threads
-    k = max(1, min(k, n // max(width, 64)))
-    cuts = np.linspace(0, n, k + 1).astype(int).tolist()
-    ranges = list(itertools.pairwise(cuts))
     columns = list(blocks)
-    with one_blas_thread():
-        if k == 1:
-            parts = [_syrk_rows(columns, 0, n, width)]
-        else:
-            with ThreadPoolExecutor(max_workers=k) as pool:
-                parts = list(pool.map(lambda r: _syrk_rows(columns, r[0], r[1], width),
-                                      ranges))
-    C = parts[0]
-    for part in parts[1:]:
-        C += part
+    n = next(np.shape(b)[0] for b in columns if np.ndim(b) > 0)
+    width = sum(_columns(b) for b in columns)
+    work = n * width * width
+    if threads is None:
+        threads = 1 if work < GRAM_THREADED_MIN else min(blas_threads(), _cores())
+    k = max(1, min(threads, n // max(width, 64)))
+    if k == 1 and work < TINY:  # one BLAS thread anyway: no limiter, no f2py call
+        B = _stack(columns, 0, n, np.empty((n, width)))
+        return B.T @ B  # numpy's syrk, mirrored: exactly symmetric
+    if k == 1:
+        with one_blas_thread():
+            C = _syrk_rows(columns, 0, n, width)
+    else:
+        cuts = np.linspace(0, n, k + 1).astype(int).tolist()
+        with one_blas_thread(), ThreadPoolExecutor(max_workers=k) as pool:
+            parts = list(pool.map(lambda r: _syrk_rows(columns, r[0], r[1], width),
+                                  itertools.pairwise(cuts)))
+        C = parts[0]
+        for part in parts[1:]:
+            C += part
     lower = np.tril(C)
     return np.ascontiguousarray(lower + np.tril(lower, -1).T)
 

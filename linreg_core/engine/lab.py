@@ -117,7 +117,7 @@ def _batched_run(
     stepper = steppers[kinds[0]] if len(kinds) == 1 else MixedStep(steppers, optimizers)
     W_start, b_start = source.state()
     history = core.run(source, stepper, core.History(epochs, W_start, b_start,
-                                                     dtype=W_start.numpy().dtype))
+                                                     dtype=W_start.dtype))
     return _Run(loss=history.loss.T.copy(), weights=history.W.transpose(1, 0, 2).copy(),
                 bias=history.b.T.copy(), diverged_epoch=history.diverged_epoch.copy())
 

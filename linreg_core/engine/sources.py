@@ -4,8 +4,8 @@ Each source holds the parameters (``params``, the list a stepper updates) and of
 the two loops of :mod:`linreg_core.engine.core` ask for:
 
 * ``forward()`` — the objective of the current state, the gradient made ready (full batch);
-* ``gradients()`` — that gradient; ``batches()`` and ``batch_gradients(*batch)`` — an epoch's
-  (shuffled) batches and the gradient on one;
+* ``gradients()`` — that gradient; ``epoch(stepper)`` — one epoch of steps over the
+  (shuffled) batches;
 * ``value()`` — the full-data objective of the current state (no gradient);
 * ``apply(stepper, grads)`` — the step; ``state()`` — ``(W, b)`` with a leading model axis;
 * ``loss_with_gradient`` — whether ``forward()`` gives the recorded objective (then the run
@@ -66,6 +66,7 @@ class AutogradSource:
         self.batch_size = batch_size  # None: full batches
         self.loss_with_gradient = batch_size is None and not objective.prox
         self._loss: torch.Tensor | None = None
+        self._state = (self.W.detach().numpy()[None], self.b.detach().numpy()[None])  # views
 
     def forward(self) -> float:
         self._loss = self.objective.torch(self.W, self.b, self.Xt, self.yt)
@@ -75,20 +76,20 @@ class AutogradSource:
         self._loss.backward()
         return [self.W.grad, self.b.grad]
 
-    def batches(self):
+    def epoch(self, stepper: Any) -> None:
+        """One epoch: the full batch, or the samples reshuffled into batches."""
         if self.batch_size is None:
-            yield self.Xt, self.yt
+            self.objective.torch(self.W, self.b, self.Xt, self.yt).backward()
+            self.apply(stepper, [self.W.grad, self.b.grad])
             return
         order = torch.randperm(len(self.Xt), generator=self.gen)
         # One shuffled copy per epoch, then contiguous slices: a sequential read per batch
         # instead of a scattered gather (the same batches, in order).
         Xp, yp = self.Xt[order], self.yt[order]
         for start in range(0, len(Xp), self.batch_size):
-            yield Xp[start:start + self.batch_size], yp[start:start + self.batch_size]
-
-    def batch_gradients(self, Xb: torch.Tensor, yb: torch.Tensor) -> list:
-        self.objective.torch(self.W, self.b, Xb, yb).backward()
-        return [self.W.grad, self.b.grad]
+            stop = start + self.batch_size
+            self.objective.torch(self.W, self.b, Xp[start:stop], yp[start:stop]).backward()
+            self.apply(stepper, [self.W.grad, self.b.grad])
 
     def value(self) -> float:
         with torch.no_grad():
@@ -103,8 +104,8 @@ class AutogradSource:
             self.W.grad.zero_()
             self.b.grad.zero_()
 
-    def state(self) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.W.detach()[None], self.b.detach()[None]
+    def state(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._state
 
 
 class GramSource:
@@ -119,6 +120,7 @@ class GramSource:
         self.P = np.concatenate([W0, b0[None, :]]).astype(W0.dtype)
         self.params = [self.P]
         self._grad: np.ndarray | None = None
+        self._state = (self.P[None, :-1], self.P[None, -1])  # views, updated in place
 
     def forward(self) -> float:
         theta = self.P.astype(np.float64)
@@ -149,7 +151,7 @@ class GramSource:
         stepper.step(self.params, grads)
 
     def state(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.P[None, :-1], self.P[None, -1]
+        return self._state
 
 
 class FormulaSource:
@@ -169,20 +171,20 @@ class FormulaSource:
         self.W, self.b = W0.copy(), b0.copy()
         self.params = [self.W, self.b]
         self._theta = np.empty((W0.shape[0] + 1, W0.shape[1]))
+        self._state = (self.W[None], self.b[None])  # views, updated in place
 
-    def batches(self):
-        order = torch.randperm(len(self.X), generator=self.gen).numpy()
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start:start + self.batch_size]
+    def epoch(self, stepper: Any) -> None:
+        X, y, W, b, params = self.X, self.y, self.W, self.b, self.params
+        kind, d_out, size = W.dtype.type, y.shape[1], self.batch_size
+        order = torch.randperm(len(X), generator=self.gen).numpy()
+        for start in range(0, len(order), size):
+            rows = order[start:start + size]
             # A gather into a small, cache-resident batch ("clip": the indices are a
             # permutation, in range; it skips the bounds check that costs ~half the gather).
-            yield (np.take(self.X, rows, axis=0, mode="clip"),
-                   np.take(self.y, rows, axis=0, mode="clip"))
-
-    def batch_gradients(self, xb: np.ndarray, yb: np.ndarray) -> list:
-        kind = self.W.dtype.type
-        g = (xb @ self.W + self.b - yb) * kind(2.0 / (len(xb) * yb.shape[1]))  # ∂L/∂ŷ
-        return [xb.T @ g, g.sum(axis=0)]
+            xb = np.take(X, rows, axis=0, mode="clip")
+            yb = np.take(y, rows, axis=0, mode="clip")
+            g = (xb @ W + b - yb) * kind(2.0 / (len(rows) * d_out))  # ∂L/∂ŷ of the MSE
+            stepper.step(params, [xb.T @ g, g.sum(axis=0)])
 
     def value(self) -> float:  # mean((XW + b − y)²) from the Gram statistics
         self._theta[:-1], self._theta[-1] = self.W, self.b
@@ -192,7 +194,7 @@ class FormulaSource:
         stepper.step(self.params, grads)
 
     def state(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.W[None], self.b[None]
+        return self._state
 
 
 class BatchedAutogradSource:
@@ -211,6 +213,7 @@ class BatchedAutogradSource:
         self.b = b0.expand(k_models, *b0.shape).clone().requires_grad_(True)  # (K, 1)
         self.params = [self.W, self.b]
         self._per_model: torch.Tensor | None = None
+        self._state = (self.W.detach().numpy()[:, :, 0], self.b.detach().numpy()[:, 0])
 
     def _mse(self) -> torch.Tensor:
         """Each model's MSE, (K,). ``X @ W + b`` of every model at once: (N, D) broadcast
@@ -245,5 +248,5 @@ class BatchedAutogradSource:
             self.b[dead_t] = 0.0
         stepper.forget(dead_t)
 
-    def state(self) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.W.detach()[:, :, 0], self.b.detach()[:, 0]
+    def state(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._state  # views, updated in place

@@ -40,7 +40,7 @@ class NotesStep:
         self.lrs = lrs
 
     def step(self, params: list, grads: list) -> None:
-        for p, g, lr in zip(params, grads, self.lrs, strict=True):
+        for p, g, lr in zip(params, grads, self.lrs):  # noqa: B905 (a hot loop)
             p -= lr * g
 
     def forget(self, dead: Any) -> None:

@@ -265,7 +265,7 @@ def fit_gd(
         stepper = ProxL1(stepper, lr * objective.l1, rows=d_in)
     W_start, b_start = source.state()
     history = core.run(source, stepper, core.History(
-        epochs, W_start, b_start, dtype=np.asarray(W_start).dtype, on_epoch=on_epoch,
+        epochs, W_start, b_start, dtype=W_start.dtype, on_epoch=on_epoch,
         callback_every=callback_every))
     settings = {
         "lr": lr, "epochs": epochs, "optimizer": optimizer, "batch_size": batch_size,
