@@ -174,17 +174,17 @@ class FormulaSource:
         self._state = (self.W[None], self.b[None])  # views, updated in place
 
     def epoch(self, stepper: Any) -> None:
-        X, y, W, b, params = self.X, self.y, self.W, self.b, self.params
-        kind, d_out, size = W.dtype.type, y.shape[1], self.batch_size
+        X, y, W, b, params, step = self.X, self.y, self.W, self.b, self.params, stepper.step
+        kind, d_out, size, take = W.dtype.type, y.shape[1], self.batch_size, np.take
         order = torch.randperm(len(X), generator=self.gen).numpy()
         for start in range(0, len(order), size):
             rows = order[start:start + size]
             # A gather into a small, cache-resident batch ("clip": the indices are a
             # permutation, in range; it skips the bounds check that costs ~half the gather).
-            xb = np.take(X, rows, axis=0, mode="clip")
-            yb = np.take(y, rows, axis=0, mode="clip")
+            xb = take(X, rows, axis=0, mode="clip")
+            yb = take(y, rows, axis=0, mode="clip")
             g = (xb @ W + b - yb) * kind(2.0 / (len(rows) * d_out))  # ∂L/∂ŷ of the MSE
-            stepper.step(params, [xb.T @ g, g.sum(axis=0)])
+            step(params, (xb.T @ g, g.sum(axis=0)))
 
     def value(self) -> float:  # mean((XW + b − y)²) from the Gram statistics
         self._theta[:-1], self._theta[-1] = self.W, self.b

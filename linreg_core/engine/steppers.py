@@ -15,7 +15,9 @@ gradients afterwards, which with :class:`NotesStep` is the notes' update exactly
 * :class:`MixedStep` — a different stepper per model (the optimizer race).
 
 On torch tensors the momentum and Adam updates use the same kernels as ``torch.optim``
-(tested to agree bit for bit); on NumPy arrays they are the same formulas in NumPy.
+(tested to agree bit for bit); on NumPy arrays they are the same formulas in NumPy. A step
+runs once per batch (442 times an epoch for single samples), so the loops over parameters
+use plain ``zip`` (``strict=`` costs ~0.5 µs a step, ~5% of a single-sample epoch).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ class NotesStep:
         self.lrs = lrs
 
     def step(self, params: list, grads: list) -> None:
-        for p, g, lr in zip(params, grads, self.lrs):  # noqa: B905 (a hot loop)
+        for p, g, lr in zip(params, grads, self.lrs):  # noqa: B905
             p -= lr * g
 
     def forget(self, dead: Any) -> None:
@@ -55,16 +57,20 @@ class MomentumStep:
     def __init__(self, lrs: list, momentum: Any):
         self.lrs, self.momentum = lrs, momentum
         self.bufs: list | None = None
+        self.on_torch: bool | None = None
 
     def step(self, params: list, grads: list) -> None:
+        mu = self.momentum
         if self.bufs is None:  # the first buffer is the gradient itself
             self.bufs = [_copy(g) for g in grads]
-        else:
-            for buf, g in zip(self.bufs, grads, strict=True):
-                buf *= self.momentum
-                buf += g
-        for p, buf, lr in zip(params, self.bufs, self.lrs, strict=True):
-            if isinstance(p, torch.Tensor):
+            self.on_torch = isinstance(params[0], torch.Tensor)
+        elif self.on_torch:  # torch.optim.SGD's buf.mul_(μ).add_(g)
+            for buf, g in zip(self.bufs, grads):  # noqa: B905
+                buf.mul_(mu).add_(g)
+        else:  # the same numbers in NumPy (new arrays: faster than in place on small ones)
+            self.bufs = [buf * mu + g for buf, g in zip(self.bufs, grads)]  # noqa: B905
+        for p, buf, lr in zip(params, self.bufs, self.lrs):  # noqa: B905
+            if self.on_torch:
                 p.addcmul_(buf, lr, value=-1)
             else:
                 p -= lr * buf
@@ -96,7 +102,7 @@ class AdamStep:
         self.t += 1
         beta1, beta2 = self.betas
         bias1, bias2 = 1 - beta1**self.t, 1 - beta2**self.t
-        for p, g, (m, v), lr in zip(params, grads, self.moments, self.lrs, strict=True):
+        for p, g, (m, v), lr in zip(params, grads, self.moments, self.lrs):  # noqa: B905
             m.lerp_(g, 1 - beta1)
             v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
             step_size = torch.as_tensor(np.divide(lr, bias1), dtype=p.dtype)
@@ -150,7 +156,7 @@ class MixedStep:
             for i, q in enumerate(moved):
                 mask = self.masks[name].reshape(-1, *([1] * (q.dim() - 1)))
                 out[i] = torch.where(mask, q, out[i])
-        for p, q in zip(params, out, strict=True):
+        for p, q in zip(params, out):  # noqa: B905
             p.copy_(q)
 
     def forget(self, dead: Any) -> None:
