@@ -145,6 +145,7 @@ class History:
         self.loss = np.full((epochs + 1, models), np.nan)
         self.W[0], self.b[0] = W0, b0
         self.alive = np.ones(models, dtype=bool)
+        self.single = models == 1
         self.everyone = True  # alive.all(), kept in Python
         self.diverged_epoch = np.full(models, -1)
         self.limit = np.full(models, np.inf)
@@ -159,7 +160,7 @@ class History:
 
     def record_loss(self, epoch: int, values: Any) -> bool:
         """Record state ``epoch``'s losses; True when every model has now diverged."""
-        if self.loss.shape[1] == 1:  # one model: Python numbers, no array overhead
+        if self.single:  # one model: Python numbers, no array overhead
             value = float(values)
             if epoch == 0:
                 limit = DIVERGENCE_FACTOR * max(value, 1e-30)

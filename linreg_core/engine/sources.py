@@ -121,11 +121,12 @@ class GramSource:
         self.params = [self.P]
         self._grad: np.ndarray | None = None
         self._state = (self.P[None, :-1], self.P[None, -1])  # views, updated in place
+        self._scale = 2.0 / self.P.shape[1]
 
     def forward(self) -> float:
         theta = self.P.astype(np.float64)
         mse, r = gram_loss(self.gs, theta)
-        grad = (2.0 / theta.shape[1]) * r  # ∂MSE/∂θ = (2/N)·Aᵀ(Aθ − Y), N folded into G, c
+        grad = self._scale * r  # ∂MSE/∂θ = (2/N)·Aᵀ(Aθ − Y), N folded into G, c
         ob = self.objective
         if ob.penalty is None:
             self._grad = grad
@@ -177,13 +178,16 @@ class FormulaSource:
         X, y, W, b, params, step = self.X, self.y, self.W, self.b, self.params, stepper.step
         kind, d_out, size, take = W.dtype.type, y.shape[1], self.batch_size, np.take
         order = torch.randperm(len(X), generator=self.gen).numpy()
+        scale = kind(2.0 / (size * d_out))  # 2/(B·D_out), B = the batch size ...
         for start in range(0, len(order), size):
             rows = order[start:start + size]
+            if len(rows) < size:  # ... or the last, shorter batch's
+                scale = kind(2.0 / (len(rows) * d_out))
             # A gather into a small, cache-resident batch ("clip": the indices are a
             # permutation, in range; it skips the bounds check that costs ~half the gather).
             xb = take(X, rows, axis=0, mode="clip")
             yb = take(y, rows, axis=0, mode="clip")
-            g = (xb @ W + b - yb) * kind(2.0 / (len(rows) * d_out))  # ∂L/∂ŷ of the MSE
+            g = (xb @ W + b - yb) * scale  # ∂L/∂ŷ of the MSE
             step(params, (xb.T @ g, g.sum(axis=0)))
 
     def value(self) -> float:  # mean((XW + b − y)²) from the Gram statistics
