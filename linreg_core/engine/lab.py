@@ -122,7 +122,8 @@ def _batched_run(
                 bias=history.b.T.copy(), diverged_epoch=history.diverged_epoch.copy())
 
 
-def _check_common(X: Any, y: Any, epochs: Any, momentum: Any):
+def _lab_inputs(X: Any, y: Any, epochs: Any, momentum: Any):
+    """The data (through the engine's validator, one target column), epochs and momentum."""
     X_np, y_np = validate_xy(X, y)
     if y_np.shape[1] != 1:
         raise ValueError(f"the learning-rate lab takes one target column, got {y_np.shape[1]}")
@@ -162,7 +163,7 @@ def lr_sweep(
     model's initial loss) freezes that model: its ``diverged_epoch`` is recorded, its later
     losses and states are NaN, and its numbers never reach the other models.
     """
-    X_np, y_np, epochs, momentum = _check_common(X, y, epochs, momentum)
+    X_np, y_np, epochs, momentum = _lab_inputs(X, y, epochs, momentum)
     lr_np = _check_lrs(lrs)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
@@ -205,7 +206,7 @@ def optimizer_race(
     optimizer). Returns ``{"manual": …, "sgd": …, "adam": …}``, each a :class:`RaceHistory`
     with ``epochs + 1`` states (NaN after a divergence).
     """
-    X_np, y_np, epochs, momentum = _check_common(X1, y, epochs, momentum)
+    X_np, y_np, epochs, momentum = _lab_inputs(X1, y, epochs, momentum)
     if X_np.shape[1] != 1:
         raise ValueError(f"the optimizer race needs one feature, got {X_np.shape[1]}")
     lr_np = _check_lrs([lr] * len(RACE_OPTIMIZERS))

@@ -3,7 +3,9 @@
 The loop is the notes' loop: forward pass and loss with autograd on, ``loss.backward()``,
 then the update inside ``torch.no_grad()`` and the gradients zeroed. What this module adds
 is what a playground needs around it: optimizers, batches, a recorded history, divergence
-detection, a callback for progress and cancellation, and penalties.
+detection, a callback for progress and cancellation, and penalties. :func:`fit_gd` checks
+its arguments, picks a gradient source (:func:`resolve_gradient`) and a stepper, and runs
+them in the training core (:mod:`linreg_core.engine.core`).
 
 Objective
 ---------
