@@ -67,7 +67,8 @@ def test_each_model_of_the_sweep_equals_fit_gd(optimizer, init):
     assert sweep.weights.shape == (6, 61, 3)
     assert sweep.bias.shape == (6, 61)
     for k, lr in enumerate(lrs):
-        ref = fit_gd(ds.X, ds.y, lr=lr, epochs=60, init=init, seed=1, optimizer=optimizer)
+        ref = fit_gd(ds.X, ds.y, lr=lr, epochs=60, init=init, seed=1, optimizer=optimizer,
+                     gradient="autograd")
         _assert_same_run(sweep, k, ref)
 
 
@@ -77,7 +78,8 @@ def test_sweep_equals_fit_gd_on_diabetes_all_features(optimizer):
     lrs = [0.01, 0.1, 0.5]  # clear of 2/λmax = 1, where float32 rounding is amplified
     sweep = lr_sweep(ds.X, ds.y, lrs, epochs=40, optimizer=optimizer)
     for k, lr in enumerate(lrs):
-        _assert_same_run(sweep, k, fit_gd(ds.X, ds.y, lr=lr, epochs=40, optimizer=optimizer))
+        _assert_same_run(sweep, k, fit_gd(ds.X, ds.y, lr=lr, epochs=40, optimizer=optimizer,
+                                          gradient="autograd"))
 
 
 def test_a_rate_above_the_bound_diverges_alone():
@@ -97,7 +99,7 @@ def test_a_rate_above_the_bound_diverges_alone():
     assert np.isfinite(sweep.loss[:-1]).all()
     assert (sweep.final_loss[1:3] < optimum * (1 + 1e-3)).all()  # converged
     assert sweep.best_index in (1, 2)
-    ref = fit_gd(ds.X, ds.y, lr=lrs[-1], epochs=200)
+    ref = fit_gd(ds.X, ds.y, lr=lrs[-1], epochs=200, gradient="autograd")
     _assert_same_run(sweep, 3, ref)
 
 
@@ -132,7 +134,7 @@ def test_the_race_equals_three_fit_gd_runs():
     race = optimizer_race(ds.X, ds.y, lr=0.05, epochs=50, init="random", seed=0)
     assert list(race) == ["manual", "sgd", "adam"]
     for name, h in race.items():
-        ref = fit_gd(ds.X, ds.y, lr=0.05, epochs=50, optimizer=name)
+        ref = fit_gd(ds.X, ds.y, lr=0.05, epochs=50, optimizer=name, gradient="autograd")
         assert h.path.shape == (51, 2)
         np.testing.assert_allclose(h.path[:, 0], ref.weights[:, 0, 0], rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(h.path[:, 1], ref.bias[:, 0], rtol=1e-5, atol=1e-6)
@@ -212,7 +214,8 @@ def test_race_figure_structure(lr, epochs):
 def test_lab_scene_uses_the_notes_start():
     scene = build_lab_scene(LabSettings(k=3, epochs=5))
     assert scene.sweep.loss.shape == (3, 6)
-    ref = fit_gd(scene.X, scene.y, lr=1e-3, epochs=5, init=(data.seed_example().notes_init, 0.0))
+    ref = fit_gd(scene.X, scene.y, lr=1e-3, epochs=5, init=(data.seed_example().notes_init, 0.0),
+                 gradient="autograd")
     np.testing.assert_allclose(scene.sweep.loss[0], ref.loss, rtol=1e-6)
 
 

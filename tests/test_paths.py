@@ -196,7 +196,9 @@ def test_enet_runs_of_one_active_set_share_a_reduction(l1_ratio, monkeypatch):
 
 def test_a_large_gram_split_into_row_blocks(monkeypatch):
     # a Gram above GRAM_THREADED_MIN is summed from row blocks computed side by side
-    monkeypatch.setattr(paths, "_blas_threads", lambda: 3)
+    from linreg_core.engine import gram
+
+    monkeypatch.setattr(gram, "blas_threads", lambda: 3)
     rng = np.random.default_rng(7)
     X = rng.standard_normal((int(paths.GRAM_THREADED_MIN // 60**2) + 1, 60))
     G = paths._gram_of(X)

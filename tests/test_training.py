@@ -29,7 +29,7 @@ def notes_loop(X, y, W0, lr, epochs):
 
 def test_history_matches_the_notes_loop_entry_by_entry():
     d = seed_example()
-    r = fit_gd(d.X, d.y, lr=0.1, epochs=100, init=(d.notes_init, 0.0))
+    r = fit_gd(d.X, d.y, lr=0.1, epochs=100, init=(d.notes_init, 0.0), gradient="autograd")
     losses, Ws = notes_loop(d.X, d.y, d.notes_init, 0.1, 100)
     assert r.weights.shape == (101, 1, 1)
     assert r.bias.shape == (101, 1)
@@ -225,7 +225,7 @@ def test_datasets():
 def test_gram_fast_path_equals_the_autograd_loop(kwargs):
     d = diabetes()
     X, _, _ = standardize(d.X)
-    a = fit_gd(X, d.y, lr=0.05, epochs=300, **kwargs)
+    a = fit_gd(X, d.y, lr=0.05, epochs=300, gradient="autograd", **kwargs)
     g = fit_gd(X, d.y, lr=0.05, epochs=300, gradient="gram", **kwargs)
     scale = np.abs(a.weights).max()
     np.testing.assert_allclose(g.weights, a.weights, rtol=0, atol=1e-5 * scale)
@@ -238,7 +238,7 @@ def test_formula_path_equals_the_autograd_loop(optimizer, batch_size):
     d = diabetes()
     X, _, _ = standardize(d.X)
     kw = dict(lr=0.02, epochs=12, optimizer=optimizer, batch_size=batch_size, seed=4)
-    a = fit_gd(X, d.y, **kw)
+    a = fit_gd(X, d.y, gradient="autograd", **kw)
     f = fit_gd(X, d.y, gradient="formula", **kw)
     assert f.epochs_run == a.epochs_run == 12
     scale = np.abs(a.weights).max()
@@ -255,7 +255,7 @@ def test_formula_path_stops_diverges_and_refuses_what_it_does_not_cover():
     assert r.stopped
     assert r.epochs_run == 20
     assert calls == [10, 20]
-    a = fit_gd(d.X, d.y, lr=3.0, epochs=50, batch_size=4)
+    a = fit_gd(d.X, d.y, lr=3.0, epochs=50, batch_size=4, gradient="autograd")
     f = fit_gd(d.X, d.y, lr=3.0, epochs=50, batch_size=4, gradient="formula")
     assert f.diverged
     assert f.diverged_epoch == a.diverged_epoch
@@ -346,3 +346,90 @@ def test_page_scenes_take_the_fast_paths_and_agree_with_the_notes_loop(changes, 
     assert ref.settings["gradient"] == "autograd"
     np.testing.assert_allclose(page.weights, ref.weights, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(page.loss, ref.loss, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize(("kwargs", "expected"), [
+    ({}, "gram"), ({"optimizer": "sgd"}, "gram"), ({"optimizer": "adam"}, "gram"),
+    ({"penalty": "l1", "alpha": 0.5}, "gram"), ({"batch_size": 10_000}, "gram"),
+    ({"batch_size": 32}, "formula"), ({"batch_size": 1, "optimizer": "sgd"}, "formula"),
+    ({"batch_size": 32, "optimizer": "adam"}, "autograd"),
+    ({"batch_size": 32, "penalty": "l2", "alpha": 0.1}, "autograd"),
+])
+def test_auto_picks_what_it_says_with_the_autograd_iterates(kwargs, expected):
+    from linreg_core.engine.training import resolve_gradient
+
+    d = diabetes()
+    X, _, _ = standardize(d.X)
+    kw = dict(lr=0.02, epochs=12, seed=4, **kwargs)
+    full = kwargs.get("batch_size") is None or kwargs["batch_size"] >= len(X)
+    assert resolve_gradient("auto", optimizer=kw.get("optimizer", "manual"),
+                            penalty=kw.get("penalty"), n=len(X), d_in=X.shape[1],
+                            full_batch=full) == expected
+    auto = fit_gd(X, d.y, **kw)
+    ref = fit_gd(X, d.y, gradient="autograd", **kw)
+    assert auto.settings["gradient"] == expected
+    assert ref.settings["gradient"] == "autograd"
+    assert fit_gd(X, d.y, **kw).settings == auto.settings  # "auto" is the default
+    # the tolerance of the gram and formula tests above
+    scale = np.abs(ref.weights).max()
+    np.testing.assert_allclose(auto.weights, ref.weights, rtol=0, atol=1e-5 * scale)
+    np.testing.assert_allclose(auto.bias, ref.bias, rtol=1e-5)
+    np.testing.assert_allclose(auto.loss, ref.loss, rtol=1e-5)
+
+
+def test_auto_takes_autograd_when_the_gram_is_larger_than_the_data():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((5, 8)), rng.standard_normal(5)
+    assert fit_gd(X, y, lr=0.01, epochs=3).settings["gradient"] == "autograd"
+    with pytest.raises(ValueError, match="gradient must be one of"):
+        fit_gd(X, y, lr=0.01, epochs=3, gradient="magic")
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+@pytest.mark.parametrize("batch_size", [None, 7])
+def test_autograd_path_equals_torch_optim_bit_for_bit(optimizer, batch_size):
+    """The shared steppers against torch.optim itself, on the notes' autograd loop."""
+    d = diabetes()
+    X, _, _ = standardize(d.X)
+    Xt, yt = torch.tensor(X, dtype=torch.float32), torch.tensor(d.y, dtype=torch.float32)
+    gen = torch.Generator().manual_seed(5)
+    W = torch.randn(10, 1, generator=gen).requires_grad_(True)
+    b = torch.zeros(1, requires_grad=True)
+    opt = (torch.optim.SGD([W, b], lr=0.01, momentum=0.8) if optimizer == "sgd"
+           else torch.optim.Adam([W, b], lr=0.01))
+    Ws = [W.detach().clone()]
+    for _ in range(15):
+        batches = [(Xt, yt)]
+        if batch_size is not None:
+            order = torch.randperm(len(Xt), generator=gen)
+            Xp, yp = Xt[order], yt[order]
+            batches = [(Xp[s:s + batch_size], yp[s:s + batch_size])
+                       for s in range(0, len(Xp), batch_size)]
+        for Xb, yb in batches:
+            (Xb @ W + b - yb).pow(2).mean().backward()
+            opt.step()
+            opt.zero_grad()
+        Ws.append(W.detach().clone())
+    r = fit_gd(X, d.y, lr=0.01, epochs=15, optimizer=optimizer, momentum=0.8, seed=5,
+               batch_size=batch_size, gradient="autograd")
+    np.testing.assert_array_equal(r.weights, torch.stack(Ws).numpy())
+
+
+def test_gram_statistics_against_the_direct_products():
+    from linreg_core.engine.gram import gram_loss, gram_matrix, gram_stats
+
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((3000, 6)), rng.standard_normal((3000, 2))
+    A = np.hstack([X, np.ones((3000, 1))])
+    for Xd, yd in ((X, y), (X.astype(np.float32), y.astype(np.float32))):
+        A64 = np.hstack([Xd, np.ones((3000, 1))]).astype(np.float64)
+        gs = gram_stats(Xd, yd)
+        np.testing.assert_allclose(gs.G, A64.T @ A64 / 3000, rtol=0, atol=1e-13)
+        np.testing.assert_allclose(gs.c, A64.T @ yd.astype(np.float64) / 3000, atol=1e-13)
+        np.testing.assert_array_equal(gs.G, gs.G.T)
+    theta = rng.standard_normal((7, 2))
+    mse, r = gram_loss(gram_stats(X, y), theta)
+    assert mse == pytest.approx(np.mean((A @ theta - y) ** 2), rel=1e-12)
+    np.testing.assert_allclose(r, A.T @ (A @ theta - y) / 3000, atol=1e-12)
+    two = gram_matrix(X, threads=2)
+    np.testing.assert_allclose(two, X.T @ X, rtol=0, atol=1e-12 * np.abs(two).max())

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from linreg_core.engine.gram import gram_loss
+
 
 @dataclass
 class ClosedForm:
@@ -42,11 +44,9 @@ def closed_form_from_gram(gs) -> ClosedForm:
 
 
 def gram_mse(gs, W: np.ndarray, b: np.ndarray) -> float:
-    """``mean((XW + b − Y)²)`` from the Gram statistics."""
+    """``mean((XW + b − Y)²)`` from the Gram statistics (:func:`.gram.gram_loss`)."""
     theta = np.vstack([np.asarray(W, float), np.asarray(b, float).reshape(1, -1)])
-    d_out = theta.shape[1]
-    return float(max(((theta * (gs.G @ theta)).sum() - 2 * (theta * gs.c).sum() + gs.yy)
-                     / d_out, 0.0))
+    return float(max(gram_loss(gs, theta)[0], 0.0))
 
 
 def predict(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:

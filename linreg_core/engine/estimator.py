@@ -1,7 +1,8 @@
 """``GDRegressor``: the playground's gradient-descent engine as a scikit-learn estimator.
 
-It wraps :func:`linreg_core.engine.training.fit_gd` (the notes' PyTorch loop) so the same training
-can be dropped into a ``Pipeline``, ``GridSearchCV`` or ``cross_val_score``. scikit-learn is
+It wraps :func:`linreg_core.engine.training.fit_gd` (the notes' gradient descent, on its fastest
+gradient path by default) so the same training can be dropped into a ``Pipeline``,
+``GridSearchCV`` or ``cross_val_score``. scikit-learn is
 imported here and only here; ``linreg_core`` exposes ``GDRegressor`` lazily.
 """
 
@@ -22,7 +23,7 @@ _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
 class GDRegressor(RegressorMixin, BaseEstimator):
-    """Linear regression ``ŷ = Xw + b`` trained by gradient descent (PyTorch autograd).
+    """Linear regression ``ŷ = Xw + b`` trained by gradient descent (the notes' iterates).
 
     Without a penalty the objective is the notes' mean squared error::
 
@@ -74,8 +75,14 @@ class GDRegressor(RegressorMixin, BaseEstimator):
     l1_ratio : float, default=0.5
         Elastic-net mixing ``ρ`` in [0, 1]; only used with ``penalty="enet"``.
     dtype : {"float64", "float32"}, default="float64"
-        Floating-point precision of the PyTorch computation. The fitted attributes are
+        Floating-point precision of the parameters and updates. The fitted attributes are
         float64 either way.
+    gradient : {"auto", "autograd", "gram", "formula"}, default="auto"
+        Where the gradient comes from, as in :func:`linreg_core.engine.training.fit_gd`:
+        "auto" takes the Gram statistics ``[X 1]ᵀ[X 1]`` for full batches and the notes'
+        formula in NumPy for mini-batches with "manual"/"sgd" and no penalty, else autograd;
+        "autograd" is the notes' PyTorch loop (the reference). All give the same iterates up
+        to floating-point rounding.
 
     Attributes
     ----------
@@ -139,6 +146,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):
         alpha: float = 0.0,
         l1_ratio: float = 0.5,
         dtype: str = "float64",
+        gradient: str = "auto",
     ) -> None:
         self.lr = lr
         self.epochs = epochs
@@ -151,6 +159,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.dtype = dtype
+        self.gradient = gradient
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -212,6 +221,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):
             alpha=self.alpha,
             l1_ratio=self.l1_ratio,
             dtype=dtype,
+            gradient=self.gradient,
         )
         keep = result.epochs_run
         if result.diverged:

@@ -5,9 +5,11 @@ vectorized run: the parameters are batched tensors ``W`` (K, D, 1) and ``b`` (K,
 predictions of all K models are one broadcast ``X @ W + b`` and the loss is the SUM over
 models of each model's MSE, so that ``loss.backward()`` (once per epoch) gives every model
 exactly the gradient of its own MSE. The update is the notes' step inside ``torch.no_grad()``
-with a per-model learning-rate tensor, or the batched equivalent of ``torch.optim.SGD`` (with
-momentum) or ``torch.optim.Adam``, so each model follows the same iterates as
-``fit_gd(X, y, lr=lrs[k], ...)``. A model that diverges is frozen; the others carry on.
+with a per-model learning-rate tensor, or ``torch.optim.SGD``'s (with momentum) or
+``torch.optim.Adam``'s, so each model follows the same iterates as
+``fit_gd(X, y, lr=lrs[k], gradient="autograd", ...)``. A model that diverges is frozen; the
+others carry on. The run is the training core's (:mod:`linreg_core.engine.core`): the batched
+autograd source, the shared steppers with one η per model, and the one history recorder.
 
 No UI import: plain arrays in, plain arrays out.
 """
@@ -21,17 +23,14 @@ from typing import Any
 import numpy as np
 import torch
 
+from linreg_core.engine import core
 from linreg_core.engine.analysis import stable_lr as _stable_lr
-from linreg_core.engine.training import (
-    DIVERGENCE_FACTOR,
-    OPTIMIZERS,
-    _initial_params,
-    validate_xy,
-)
+from linreg_core.engine.core import initial_params, validate_xy
+from linreg_core.engine.sources import BatchedAutogradSource
+from linreg_core.engine.steppers import MixedStep, make_stepper
+from linreg_core.engine.training import OPTIMIZERS
 
 MAX_MODELS = 50
-ADAM_BETAS = (0.9, 0.999)
-ADAM_EPS = 1e-8
 
 
 @dataclass
@@ -105,132 +104,26 @@ def _batched_run(
     X_np: np.ndarray, y_np: np.ndarray, lr_np: np.ndarray, optimizers: tuple[str, ...], *,
     epochs: int, init: Any, seed: int, momentum: float, dtype: torch.dtype,
 ) -> _Run:
-    """K models, model k trained with ``optimizers[k]`` at ``lr_np[k]``, in one batched loop."""
+    """K models, model k trained with ``optimizers[k]`` at ``lr_np[k]``, in one batched run of
+    the training core (the notes' loop, :func:`linreg_core.engine.core.run_full_batch`)."""
     k_models = lr_np.size
-    d = X_np.shape[1]
     gen = torch.Generator().manual_seed(int(seed))
     Xt = torch.as_tensor(X_np, dtype=dtype)
     yt = torch.as_tensor(y_np, dtype=dtype)
-    W0, b0 = _initial_params(init, d, 1, gen, dtype)  # one draw: every model starts here
-    W = W0.expand(k_models, d, 1).clone().requires_grad_(True)  # (K, D, 1)
-    b = b0.expand(k_models, 1).clone().requires_grad_(True)  # (K, 1)
-
-    lr_w = torch.as_tensor(lr_np, dtype=dtype).reshape(k_models, 1, 1)  # per-model η
-    lr_b = lr_w.reshape(k_models, 1)
+    W0, b0 = initial_params(init, X_np.shape[1], 1, gen, dtype)  # one draw: every model starts here
+    source = BatchedAutogradSource(Xt, yt, W0, b0, k_models)
     kinds = tuple(dict.fromkeys(optimizers))  # the distinct optimizers, in order
-    mixed = len(kinds) > 1
-    masks = {o: torch.tensor([x == o for x in optimizers]) for o in kinds}
-    state: dict[str, torch.Tensor] = {}  # momentum buffers / Adam moments, per parameter
-    beta1, beta2 = ADAM_BETAS
-
-    def new_value(kind: str, name: str, p: torch.Tensor, lr: torch.Tensor,
-                  t: int) -> torch.Tensor:
-        """``p`` after one step of ``kind`` (in place unless several optimizers share p)."""
-        g = p.grad
-        q = p.clone() if mixed else p
-        if kind == "manual":
-            q.sub_(lr * g)  # W -= η·∂L/∂W, each model with its own η
-        elif kind == "sgd":  # torch.optim.SGD with momentum, dampening 0
-            buf = state.get(name + ".buf")
-            if buf is None:  # the first buffer is the gradient itself
-                buf = state[name + ".buf"] = g.detach().clone()
-            else:
-                buf.mul_(momentum).add_(g)
-            q.addcmul_(buf, lr, value=-1)
-        else:  # torch.optim.Adam's single-tensor step, with bias correction
-            m = state.get(name + ".m")
-            if m is None:
-                m = state[name + ".m"] = torch.zeros_like(p)
-                state[name + ".v"] = torch.zeros_like(p)
-            v = state[name + ".v"]
-            m.lerp_(g, 1 - beta1)
-            v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
-            step_size = torch.as_tensor(lr_np / (1 - beta1**t), dtype=dtype).reshape(lr.shape)
-            denom = (v.sqrt() / (1 - beta2**t) ** 0.5).add_(ADAM_EPS)
-            q.add_((-step_size * m) / denom)
-        return q
-
-    def step(name: str, p: torch.Tensor, lr: torch.Tensor, t: int) -> None:
-        if not mixed:
-            new_value(kinds[0], name, p, lr, t)
-            return
-        out = p.detach().clone()
-        for kind in kinds:
-            mask = masks[kind].reshape(-1, *([1] * (p.dim() - 1)))
-            out = torch.where(mask, new_value(kind, name, p, lr, t), out)
-        p.copy_(out)
-
-    def predict(W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        """``X @ W + b`` of every model at once: (N, D) broadcast against (K, D, 1) is a
-        batched matrix product, (K, N, 1). (One GEMM ``X·[w_1 … w_K]`` is ~3× faster for
-        large K·N·D, but its summation order differs from ``fit_gd``'s matrix-vector product
-        and the losses then agree only to float32 noise, ~1e-5 near the optimum.)"""
-        return torch.matmul(Xt, W) + b[:, None, :]
-
-    def freeze(dead: torch.Tensor) -> None:
-        """Reset the frozen models to finite numbers, so nothing non-finite ever flows."""
-        W[dead] = 0.0
-        b[dead] = 0.0
-        for buf in state.values():
-            buf[dead] = 0.0
-
-    hist_W = torch.full((epochs + 1, k_models, d), math.nan, dtype=dtype)
-    hist_b = torch.full((epochs + 1, k_models), math.nan, dtype=dtype)
-    hist_loss = torch.full((epochs + 1, k_models), math.nan, dtype=torch.float64)
-    hist_W[0] = W.detach()[:, :, 0]
-    hist_b[0] = b.detach()[:, 0]
-    alive = torch.ones(k_models, dtype=torch.bool)
-    everyone = True  # alive.all(), kept in Python
-    diverged = torch.full((k_models,), -1, dtype=torch.int64)
-    limit = torch.full((k_models,), math.inf, dtype=torch.float64)
-
-    def check(e: int, values: torch.Tensor) -> None:
-        """Record state ``e``'s losses; freeze the models that blew up at it."""
-        nonlocal alive, everyone
-        hist_loss[e] = values if everyone else torch.where(alive, values, math.nan)
-        blown = alive & ~(values <= limit)  # NaN, ±inf (limit is finite) or too large
-        if bool(blown.any()):
-            diverged[blown] = e
-            alive = alive & ~blown
-            everyone = False
-            with torch.no_grad():
-                freeze(~alive)
-
-    for epoch in range(epochs):
-        # The notes' loop: epoch e's forward pass computes the loss of state e.
-        pred = predict(W, b)
-        per_model = (pred - yt).pow(2).mean(dim=(1, 2))  # each model's own MSE, (K,)
-        values = per_model.detach().to(torch.float64)
-        if epoch == 0:
-            limit = DIVERGENCE_FACTOR * torch.clamp(values, min=1e-30)
-            limit = torch.where(torch.isfinite(limit), limit, torch.finfo(torch.float64).max)
-        check(epoch, values)
-        if not everyone and not bool(alive.any()):
-            break
-        per_model.sum().backward()  # once: ∂(Σ_j MSE_j)/∂W_k = ∂MSE_k/∂W_k
-        with torch.no_grad():
-            step("W", W, lr_w, epoch + 1)
-            step("b", b, lr_b, epoch + 1)
-            W.grad.zero_()
-            b.grad.zero_()
-            if everyone:
-                hist_W[epoch + 1] = W[:, :, 0]
-                hist_b[epoch + 1] = b[:, 0]
-            else:  # the frozen models: reset to finite numbers, recorded as NaN
-                freeze(~alive)
-                hist_W[epoch + 1] = torch.where(alive[:, None], W[:, :, 0], math.nan)
-                hist_b[epoch + 1] = torch.where(alive, b[:, 0], math.nan)
-    else:
-        with torch.no_grad():
-            pred = predict(W, b)
-            values = (pred - yt).pow(2).mean(dim=(1, 2)).to(torch.float64)
-        check(epochs, values)
-
-    return _Run(loss=hist_loss.T.numpy().copy(), weights=hist_W.permute(1, 0, 2).numpy().copy(),
-                bias=hist_b.T.numpy().copy(), diverged_epoch=diverged.numpy().copy())
+    steppers = {kind: make_stepper(kind, lr_np, momentum, source.params) for kind in kinds}
+    stepper = steppers[kinds[0]] if len(kinds) == 1 else MixedStep(steppers, optimizers)
+    W_start, b_start = source.state()
+    history = core.run(source, stepper, core.History(epochs, W_start, b_start,
+                                                     dtype=W_start.dtype))
+    return _Run(loss=history.loss.T.copy(), weights=history.W.transpose(1, 0, 2).copy(),
+                bias=history.b.T.copy(), diverged_epoch=history.diverged_epoch.copy())
 
 
-def _check_common(X: Any, y: Any, epochs: Any, momentum: Any):
+def _lab_inputs(X: Any, y: Any, epochs: Any, momentum: Any):
+    """The data (through the engine's validator, one target column), epochs and momentum."""
     X_np, y_np = validate_xy(X, y)
     if y_np.shape[1] != 1:
         raise ValueError(f"the learning-rate lab takes one target column, got {y_np.shape[1]}")
@@ -270,7 +163,7 @@ def lr_sweep(
     model's initial loss) freezes that model: its ``diverged_epoch`` is recorded, its later
     losses and states are NaN, and its numbers never reach the other models.
     """
-    X_np, y_np, epochs, momentum = _check_common(X, y, epochs, momentum)
+    X_np, y_np, epochs, momentum = _lab_inputs(X, y, epochs, momentum)
     lr_np = _check_lrs(lrs)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
@@ -313,7 +206,7 @@ def optimizer_race(
     optimizer). Returns ``{"manual": …, "sgd": …, "adam": …}``, each a :class:`RaceHistory`
     with ``epochs + 1`` states (NaN after a divergence).
     """
-    X_np, y_np, epochs, momentum = _check_common(X1, y, epochs, momentum)
+    X_np, y_np, epochs, momentum = _lab_inputs(X1, y, epochs, momentum)
     if X_np.shape[1] != 1:
         raise ValueError(f"the optimizer race needs one feature, got {X_np.shape[1]}")
     lr_np = _check_lrs([lr] * len(RACE_OPTIMIZERS))

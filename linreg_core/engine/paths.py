@@ -65,19 +65,20 @@ local ``random_state``.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import math
 import numbers
-import threading
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.linalg
+
+from linreg_core.engine.core import check_array, validate_xy
+from linreg_core.engine.gram import GRAM_THREADED_MIN, gram_matrix  # noqa: F401 (re-export)
+from linreg_core.engine.gram import one_blas_thread as _one_blas_thread
 
 __all__ = [
     "MODELS",
@@ -196,52 +197,20 @@ class CVResult:
 
 
 def _as_float_2d(X: Any, name: str) -> np.ndarray:
-    X = _as_float_2d_unchecked(X, name)
-    if not _all_finite(X.sum(axis=0), X):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return X
-
-
-def _as_float_2d_unchecked(X: Any, name: str) -> np.ndarray:
-    try:
-        X = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be numeric: {exc}") from None
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {X.shape}")
-    if X.shape[1] < 1:
-        raise ValueError(f"{name} must have at least one feature, got shape {X.shape}")
-    return X
-
-
-def _all_finite(sums: np.ndarray, X: np.ndarray) -> bool:
-    """Whether X is finite, given its column sums (a NaN or ±inf in X makes its sum non-finite;
-    only when a sum is not finite, which finite values can also give by overflow, is every
-    element checked)."""
-    return bool(np.all(np.isfinite(sums)) or np.all(np.isfinite(X)))
+    return check_array(X, name, allow_1d=False, dtype=np.float64)[0]
 
 
 def _validate_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(X, y, x_mean)`` as float arrays, checked; the column means come with the check."""
-    X = _as_float_2d_unchecked(X, "X")
-    x_sum = X.sum(axis=0)
-    if not _all_finite(x_sum, X):
-        raise ValueError("X contains NaN or infinite values")
-    try:
-        y = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"y must be numeric: {exc}") from None
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise ValueError(f"y must be 1-D (n_samples,) or (n_samples, 1), got shape {y.shape}")
-    if not np.all(np.isfinite(y)):
-        raise ValueError("y contains NaN or infinite values")
-    if X.shape[0] != y.shape[0]:
-        raise ValueError(f"X and y have different lengths: {X.shape[0]} and {y.shape[0]}")
+    """``(X, y, x_mean)`` as float arrays checked by the engine's validator
+    (:func:`linreg_core.engine.core.validate_xy`), y one column; the column means come with
+    the check."""
+    X, y2, x_sum = validate_xy(X, y, allow_1d_x=False, dtype=np.float64, with_sums=True)
+    if y2.shape[1] != 1:
+        raise ValueError(f"y must be 1-D (n_samples,) or (n_samples, 1), got shape "
+                         f"{np.shape(y)}")
     if X.shape[0] < 2:
         raise ValueError(f"need at least 2 samples, got {X.shape[0]}")
-    return X, y, x_sum / X.shape[0]
+    return X, y2[:, 0], x_sum / X.shape[0]
 
 
 def _check_model(model: Any) -> str:
@@ -437,69 +406,6 @@ def _default_ridge_alphas(top: float, n_alphas: int) -> np.ndarray:
 # --------------------------------------------------------------------------- solvers
 
 
-#: Below this many multiply-adds (n·d²) a Gram is computed on one thread.
-GRAM_THREADED_MIN = 5e7
-
-_blas_lock = threading.Lock()
-_blas_depth = 0
-_blas_limiter: Any = None
-
-
-@contextlib.contextmanager
-def _one_blas_thread():
-    """BLAS and LAPACK on one thread inside the block (threadpoolctl, if installed).
-
-    The solves here are small (active sets, a tridiagonal reduction, products with d×d
-    matrices): threads gain little on them, and on a busy machine a threaded BLAS call can
-    wait a scheduler time slice for a core at every synchronization, turning microseconds
-    into milliseconds. Nested and concurrent uses share one limit, set by the first to
-    enter and lifted by the last to leave.
-    """
-    global _blas_depth, _blas_limiter
-    with _blas_lock:
-        if _blas_depth == 0:
-            _blas_limiter = _blas_limit_one()
-        _blas_depth += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_depth -= 1
-            if _blas_depth == 0 and _blas_limiter is not None:
-                _blas_limiter.restore_original_limits()
-                _blas_limiter = None
-
-
-_blas_controller: Any = None
-
-
-def _blas_control() -> Any:
-    """threadpoolctl's controller of the loaded BLAS libraries (None without threadpoolctl)."""
-    global _blas_controller
-    if _blas_controller is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:  # pragma: no cover - a dependency of scikit-learn
-            _blas_controller = False
-        else:
-            _blas_controller = ThreadpoolController()
-    return _blas_controller or None
-
-
-def _blas_limit_one() -> Any:
-    control = _blas_control()
-    return None if control is None else control.limit(limits=1, user_api="blas")
-
-
-def _blas_threads() -> int:
-    """The number of threads BLAS would use now (1 inside :func:`_one_blas_thread`)."""
-    control = _blas_control()
-    if control is None:
-        return 1
-    counts = [lib.num_threads for lib in control.lib_controllers if lib.user_api == "blas"]
-    return max(1, min(counts, default=1))
-
-
 def _xty_of(A: np.ndarray, v: np.ndarray) -> np.ndarray:
     """``Aᵀv`` on one thread (a pass over A, bound by memory rather than arithmetic)."""
     with _one_blas_thread():
@@ -507,28 +413,9 @@ def _xty_of(A: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def _gram_of(A: np.ndarray) -> np.ndarray:
-    """``AᵀA`` by syrk (numpy spots the transpose of the same buffer).
-
-    A small one is computed on one thread. A large one, when BLAS may use k > 1 threads, is
-    split into k blocks of rows whose Grams are computed side by side, each by one worker on
-    one BLAS thread, and added: the same parallelism as a threaded syrk, with one
-    synchronization instead of many (each of which, on a busy machine, waits for a core).
-    """
-    n, d = A.shape
-    if n * d * d < GRAM_THREADED_MIN:
-        with _one_blas_thread():
-            return A.T @ A
-    k = min(_blas_threads(), n // max(d, 64))
-    if k <= 1 or not A.flags.c_contiguous:
-        return A.T @ A
-    cuts = np.linspace(0, n, k + 1).astype(int).tolist()
-    blocks = [A[a:b] for a, b in itertools.pairwise(cuts)]
-    with _one_blas_thread(), ThreadPoolExecutor(max_workers=k) as pool:
-        parts = list(pool.map(lambda B: B.T @ B, blocks))
-    G = parts[0]
-    for part in parts[1:]:
-        G += part
-    return G
+    """``AᵀA``: :func:`linreg_core.engine.gram.gram_matrix` (syrk on row blocks, side by side
+    on the BLAS threads allowed)."""
+    return gram_matrix(A)
 
 
 class _RidgeSolver:

@@ -1,9 +1,9 @@
 """The penalized models trained by this project's own gradient descent (``fit_gd``).
 
 Same objective as :mod:`linreg_core.engine.paths`: ``(1/(2n))·||y − Xw − b||² + α·P(w)``. The L2
-part of the penalty goes through autograd; the L1 part is a proximal soft-threshold step after
-each gradient step, which lands on exact zeros (a plain subgradient of ``|w|`` through autograd
-only oscillates around zero).
+part of the penalty is differentiated; the L1 part is a proximal soft-threshold step after
+each gradient step, which lands on exact zeros (a plain subgradient of ``|w|`` only
+oscillates around zero).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from linreg_core.data import datasets as data
+from linreg_core.engine.gram import GramStats, gram_matrix, gram_stats
 from linreg_core.engine.training import fit_gd
 
 PENALTY = {"lasso": "l1", "ridge": "l2", "enet": "enet"}
@@ -28,10 +29,13 @@ class GDPath:
     lr: float
 
 
-def smooth_lipschitz(X: np.ndarray, alpha: float, model: str, l1_ratio: float) -> float:
-    """Lipschitz constant of the smooth part's gradient over ``(w, b)``: the step 1/L is safe."""
-    A = np.hstack([X, np.ones((X.shape[0], 1))])
-    top = float(np.linalg.eigvalsh(A.T @ A / X.shape[0])[-1])
+def smooth_lipschitz(X: np.ndarray, alpha: float, model: str, l1_ratio: float,
+                     gs: GramStats | None = None) -> float:
+    """Lipschitz constant of the smooth part's gradient over ``(w, b)``: the step 1/L is safe.
+
+    ``gs``: the :func:`gram_stats` of ``X`` if already computed (``G = AᵀA/N``)."""
+    G = gs.G if gs is not None else gram_matrix(np.asarray(X, dtype=float), 1.0) / len(X)
+    top = float(np.linalg.eigvalsh(G)[-1])
     l2 = {"lasso": 0.0, "ridge": 1.0, "enet": 1.0 - l1_ratio}[model]
     return top + 2 * alpha * l2
 
@@ -43,7 +47,9 @@ def gd_path(
     """Gradient descent along the α grid, each α warm-started from the previous solution.
 
     The step is ``1/L`` for the largest α's smoothness constant ``L`` (valid for every smaller
-    α too), in float64. With enough epochs this reaches the exact path.
+    α too), in float64. With enough epochs this reaches the exact path. The Gram statistics
+    are computed once for the whole path, and every α's run takes its gradient from them
+    (``fit_gd``'s full-batch path).
     """
     if model not in PENALTY:
         raise ValueError(f"model must be lasso, ridge or enet, got {model!r}")
@@ -52,12 +58,13 @@ def gd_path(
         X = data.standardize(X)[0]
     y = np.asarray(y, dtype=float).reshape(-1, 1)
     alphas = np.sort(np.asarray(alphas, dtype=float))[::-1]
-    lr = 1.0 / smooth_lipschitz(X, float(alphas[0]), model, l1_ratio)
+    gs = gram_stats(X, y)
+    lr = 1.0 / smooth_lipschitz(X, float(alphas[0]), model, l1_ratio, gs=gs)
     init: object = "zeros"
     coefs, intercepts = [], []
     for a in alphas:
         r = fit_gd(X, y, lr=lr, epochs=epochs, penalty=PENALTY[model], alpha=float(a),
-                   l1_ratio=l1_ratio, l1_mode=l1_mode, init=init, dtype=torch.float64)
+                   l1_ratio=l1_ratio, l1_mode=l1_mode, init=init, dtype=torch.float64, gram=gs)
         W, b = r.final_weights, r.final_bias
         init = (W, b)
         coefs.append(W[:, 0])
