@@ -339,7 +339,7 @@ def python_snippet(settings: GDSettings, expected_final_loss: float | None = Non
     float32, and prints ``Final loss: {loss:.4f}``, the full-data MSE of the final state, which
     equals ``fit_gd(...).loss[-1]`` (divergence stops the run at the same epoch).
     """
-    from linreg_core.scenes.gd import load_dataset, uses_gram
+    from linreg_core.scenes.gd import batch_size_of, load_dataset, scene_gradient
 
     s = settings
     _check_choices(s)
@@ -347,8 +347,8 @@ def python_snippet(settings: GDSettings, expected_final_loss: float | None = Non
     ds = load_dataset(s)  # validates the settings and gives the shape the script will see
     n, d = ds.n_samples, ds.n_features
     r = _Replay(s=s, n=n, d=d, uses_sklearn=uses_sklearn,
-                batch_size={"full": None, "mini": int(s.batch_size), "single": 1}[s.batch])
-    out = _script_header(r, expected_final_loss, uses_gram(s, n, d))
+                batch_size=batch_size_of(s))
+    out = _script_header(r, expected_final_loss, scene_gradient(s, n, d) == "gram")
     out += _data_section(r, data_lines)
     out += _init_section(r)
     out += _training_setup(r)

@@ -16,7 +16,8 @@ from linreg_core.data import datasets as data
 from linreg_core.data import registry
 from linreg_core.data.limits import LIMITS, capped_epochs
 from linreg_core.engine import analysis
-from linreg_core.engine.training import GDResult, fit_gd
+from linreg_core.engine.gram import GramStats, gram_stats
+from linreg_core.engine.training import GDResult, fit_gd, resolve_gradient
 from linreg_core.settings import GDSettings
 
 
@@ -45,26 +46,7 @@ def load_dataset(s: GDSettings) -> data.Dataset:
 
 # Large data (at least this many numbers, rows × features) get their readouts (optimum, λmax,
 # R²) from AᵀA too, instead of from X.
-GRAM_THRESHOLD = 1_000_000
-
-
-def uses_gram(s: GDSettings, n_rows: int, n_features: int) -> bool:
-    """Full-batch scenes take their gradient from AᵀA and AᵀY (computed once, float64): the
-    same iterates as the notes' autograd loop (to ~1e-7 relative, tested) at O(D²) per epoch
-    instead of O(N·D) plus autograd's overhead, which is what a rerun at 1000 epochs costs
-    on small data and all of it on large data."""
-    return s.batch == "full"
-
-
-def gradient_for(s: GDSettings, gram: bool, reference: bool = False) -> str:
-    """How a scene's run takes its gradient: from AᵀA (full batches), from the notes'
-    formula in NumPy (mini-batches and single samples with the plain or momentum step), or
-    by autograd (Adam on batches, and ``reference`` runs). All give the notes' iterates."""
-    if reference:
-        return "autograd"
-    if gram:
-        return "gram"
-    return "autograd" if s.optimizer == "adam" else "formula"
+READOUTS_FROM_GRAM = 1_000_000
 
 
 def batch_size_of(s: GDSettings) -> int | None:
@@ -72,10 +54,22 @@ def batch_size_of(s: GDSettings) -> int | None:
     return {"full": None, "mini": int(s.batch_size), "single": 1}[s.batch]
 
 
+def scene_gradient(s: GDSettings, n_rows: int, n_features: int, reference: bool = False) -> str:
+    """How a scene's run takes its gradient: ``fit_gd``'s ``"auto"`` choice (AᵀA for full
+    batches, the notes' formula in NumPy for mini-batches with the plain or momentum step,
+    autograd for Adam on batches), all with the notes' iterates; ``"autograd"``, the notes'
+    own loop, for a ``reference`` run (what an exported script replays)."""
+    if reference:
+        return "autograd"
+    bs = batch_size_of(s)
+    return resolve_gradient("auto", optimizer=s.optimizer, penalty=None, n=n_rows,
+                            d_in=n_features, full_batch=bs is None or bs >= n_rows)
+
+
 def within_limits(s: GDSettings, n_rows: int, n_features: int) -> tuple[GDSettings, str | None]:
     """``s`` with its epochs capped by the limits (``capped_epochs``), and why, or None."""
     epochs, why = capped_epochs(s.epochs, n_rows, n_features, batch_size_of(s),
-                                gram=uses_gram(s, n_rows, n_features))
+                                gram=scene_gradient(s, n_rows, n_features) == "gram")
     if why is None:
         return s, None
     return GDSettings.from_mapping({**s.__dict__, "epochs": epochs}), why
@@ -87,47 +81,19 @@ def build_gd_scene(s: GDSettings, *, on_epoch=None, dataset: data.Dataset | None
     for one scene. ``reference=True`` trains with the notes' autograd loop even where the
     page takes the gradient from AᵀA (what an exported script replays)."""
     ds = dataset if dataset is not None else load_dataset(s)
-    X = ds.X
-    if s.standardize:
-        X, _, _ = data.standardize(X)
-    d = X.shape[1]
-    gram = analysis_gram = None
-    fast = uses_gram(s, X.shape[0], d) and not reference
-    if fast or X.shape[0] * d >= GRAM_THRESHOLD:
-        from linreg_core.engine.training import gram_stats
-
-        gram = gram_stats(X, ds.y)
-        analysis_gram = gram if X.shape[0] * d >= GRAM_THRESHOLD else None
-        gram = gram if fast else None
-    if s.init == "random":
-        notes_w0 = registry.notes_start(ds, s.standardize)
-        if notes_w0 is not None:
-            init = (notes_w0, 0.0)
-            note = (f"W₀ drawn as in the notes: torch.randn right after the data "
-                    f"(seed {s.seed}), b₀ = 0")
-        else:
-            init, note = "random", f"W₀ ~ N(0, 1) from a local generator seeded {s.seed}, b₀ = 0"
-    elif s.init == "zeros":
-        init, note = "zeros", "W₀ = 0, b₀ = 0"
-    else:
-        init, note = (np.full((d, 1), float(s.w0)), float(s.b0)), (
-            f"W₀ = {s.w0:g} (every weight), b₀ = {s.b0:g}")
-    batch_size = batch_size_of(s)
-    gradient = gradient_for(s, gram is not None, reference)
+    X = data.standardize(ds.X)[0] if s.standardize else ds.X
+    n, d = X.shape
+    gradient = scene_gradient(s, n, d, reference)
+    large = n * d >= READOUTS_FROM_GRAM
+    # AᵀA, AᵀY once: the gradient of every epoch of a full-batch run, the full-data loss of a
+    # mini-batch run, and the readouts of large data (one pass over X for all of them).
+    stats = gram_stats(X, ds.y) if gradient == "gram" or large else None
+    init, note = initial_state(s, ds, d)
     result = fit_gd(X, ds.y, lr=s.lr, epochs=s.epochs, optimizer=s.optimizer,
-                    momentum=s.momentum, batch_size=batch_size, init=init, seed=s.seed,
-                    on_epoch=on_epoch, callback_every=10, gradient=gradient,
-                    gram=gram if gram is not None else analysis_gram)
+                    momentum=s.momentum, batch_size=batch_size_of(s), init=init, seed=s.seed,
+                    on_epoch=on_epoch, callback_every=10, gradient=gradient, gram=stats)
+    optimum, lam, r2 = _readouts(X, ds.y, result, stats if large else None)
     W, b = result.final_weights, result.final_bias
-    if analysis_gram is not None:
-        optimum = analysis.closed_form_from_gram(analysis_gram)
-        lam = float(np.linalg.eigvalsh(2.0 * analysis_gram.G)[-1])
-        var = (analysis_gram.yy - float((analysis_gram.c[-1] ** 2).sum())) / ds.y.shape[1]
-        r2 = 1.0 - analysis.gram_mse(analysis_gram, W, b) / var if var > 0 else 0.0
-    else:
-        optimum = analysis.closed_form(X, ds.y)
-        lam = analysis.hessian_max_eig(X)
-        r2 = analysis.r2(X, ds.y, W, b)
     dist = float(np.sqrt(np.sum((W - optimum.weights) ** 2) + np.sum((b - optimum.bias) ** 2)))
     return GDScene(
         settings=s, dataset=ds, X=X, result=result, optimum=optimum, lambda_max=lam,
@@ -135,6 +101,33 @@ def build_gd_scene(s: GDSettings, *, on_epoch=None, dataset: data.Dataset | None
         epochs_to_1pct=analysis.epochs_to_within(result.loss, optimum.loss, 0.01),
         init_note=note, gradient=gradient,
     )
+
+
+def initial_state(s: GDSettings, ds: data.Dataset, d: int) -> tuple[Any, str]:
+    """``fit_gd``'s ``init`` for the settings, and the sentence that says what it is."""
+    if s.init == "random":
+        notes_w0 = registry.notes_start(ds, s.standardize)
+        if notes_w0 is not None:
+            return (notes_w0, 0.0), (f"W₀ drawn as in the notes: torch.randn right after the "
+                                     f"data (seed {s.seed}), b₀ = 0")
+        return "random", f"W₀ ~ N(0, 1) from a local generator seeded {s.seed}, b₀ = 0"
+    if s.init == "zeros":
+        return "zeros", "W₀ = 0, b₀ = 0"
+    return ((np.full((d, 1), float(s.w0)), float(s.b0)),
+            f"W₀ = {s.w0:g} (every weight), b₀ = {s.b0:g}")
+
+
+def _readouts(X: np.ndarray, y: np.ndarray, result: GDResult,
+              stats: GramStats | None) -> tuple[analysis.ClosedForm, float, float]:
+    """The least-squares optimum, λmax of the loss Hessian and the final R², from the data
+    or (large data) from their Gram statistics."""
+    W, b = result.final_weights, result.final_bias
+    if stats is None:
+        return analysis.closed_form(X, y), analysis.hessian_max_eig(X), analysis.r2(X, y, W, b)
+    lam = float(np.linalg.eigvalsh(2.0 * stats.G)[-1])
+    var = (stats.yy - float((stats.c[-1] ** 2).sum())) / y.shape[1]
+    r2 = 1.0 - analysis.gram_mse(stats, W, b) / var if var > 0 else 0.0
+    return analysis.closed_form_from_gram(stats), lam, r2
 
 
 def scene_figure(scene: GDScene, *, start_epoch: int | None = None,
