@@ -206,6 +206,35 @@ def test_a_large_gram_split_into_row_blocks(monkeypatch):
     np.testing.assert_array_equal(G, G.T)
 
 
+def test_a_very_large_gram_takes_the_idle_cores_under_a_one_thread_limit(monkeypatch):
+    # the app limits BLAS to one thread per session; a Gram of 5e8+ multiply-adds still uses
+    # every idle core (row blocks on one BLAS thread each), and only the idle ones
+    from concurrent import futures
+
+    from linreg_core.engine import gram
+
+    assert 1 <= gram.idle_cores() <= gram._cores()
+    workers = []
+    real_pool = futures.ThreadPoolExecutor
+
+    def pool(max_workers):
+        workers.append(max_workers)
+        return real_pool(max_workers)
+
+    monkeypatch.setattr(gram, "ThreadPoolExecutor", pool)
+    monkeypatch.setattr(gram, "blas_threads", lambda: 1)
+    monkeypatch.setattr(gram, "_cores", lambda: 2)
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((int(gram.GRAM_IDLE_CORES_MIN // 40**2) + 1, 40))
+    for idle, expected in ((2, [2]), (1, [])):
+        workers.clear()
+        monkeypatch.setattr(gram, "idle_cores", lambda idle=idle: idle)
+        G = gram.gram_matrix(X)
+        assert workers == expected
+        np.testing.assert_allclose(G, X.T @ X, rtol=0, atol=1e-11 * np.abs(G).max())
+        np.testing.assert_array_equal(G, G.T)
+
+
 def test_ridge_tiny_alphas_still_exact():
     X, y = _correlated()  # ill-conditioned: the Gram route would square κ, the SVD is used
     res = coefficient_paths(X, y, model="ridge", alphas=np.geomspace(1e-3, 1e-11, 5))

@@ -21,6 +21,7 @@ import contextlib
 import itertools
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,9 @@ import scipy.linalg.blas
 
 #: Below this many multiply-adds (n·d²) a Gram is computed on one thread.
 GRAM_THREADED_MIN = 5e7
+#: From this many multiply-adds (~0.1 s of arithmetic) a Gram takes every idle core, whatever
+#: the BLAS thread limit (the app's is one per session): :func:`idle_cores` decides.
+GRAM_IDLE_CORES_MIN = 5e8
 #: Below this many multiply-adds the data are stacked once and multiplied by numpy (also a
 #: syrk), without the thread limit (which costs ~50 µs; BLAS runs a product this small on
 #: one thread anyway).
@@ -102,6 +106,32 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+def _cpu_times() -> tuple[int, int]:
+    """(all, idle) jiffies of the machine since boot, from /proc/stat (idle + iowait)."""
+    with open("/proc/stat", "rb") as fh:
+        fields = [int(v) for v in fh.readline().split()[1:]]
+    return sum(fields[:8]), fields[3] + fields[4]
+
+
+def idle_cores(sample_s: float = 0.02) -> int:
+    """How many of this process's cores are idle now (at least 1): the machine's idle share
+    over ``sample_s`` seconds times its cores. "Both cores when the machine is free": on a
+    busy server (other sessions training) a large Gram stays on one core."""
+    cores = _cores()
+    if cores == 1:
+        return 1
+    try:
+        total0, idle0 = _cpu_times()
+        time.sleep(sample_s)
+        total1, idle1 = _cpu_times()
+    except (OSError, ValueError, IndexError):  # no /proc (not Linux): no guess
+        return 1
+    if total1 <= total0:
+        return 1
+    idle = (os.cpu_count() or cores) * (idle1 - idle0) / (total1 - total0)
+    return max(1, min(cores, int(idle + 0.5)))
+
+
 def _columns(block: Any) -> int:
     return 1 if np.ndim(block) < 2 else np.shape(block)[1]
 
@@ -141,7 +171,8 @@ def gram_matrix(*blocks: Any, threads: int | None = None) -> np.ndarray:
     a scalar for a constant column), by ``dsyrk`` on row ranges, exactly symmetric.
 
     ``threads`` workers (default: :func:`blas_threads`, capped by the cores this process may
-    run on; 1 below :data:`GRAM_THREADED_MIN` multiply-adds) each take one range of rows
+    run on; 1 below :data:`GRAM_THREADED_MIN` multiply-adds; from
+    :data:`GRAM_IDLE_CORES_MIN` at least the :func:`idle_cores`) each take one range of rows
     (at least 64 of them) on one BLAS thread; their lower triangles are added and mirrored.
     """
     columns = list(blocks)
@@ -150,6 +181,8 @@ def gram_matrix(*blocks: Any, threads: int | None = None) -> np.ndarray:
     work = n * width * width
     if threads is None:
         threads = 1 if work < GRAM_THREADED_MIN else min(blas_threads(), _cores())
+        if work >= GRAM_IDLE_CORES_MIN:
+            threads = max(threads, idle_cores())
     k = max(1, min(threads, n // max(width, 64)))
     if k == 1 and work < TINY:  # one BLAS thread anyway: no limiter, no f2py call
         B = _stack(columns, 0, n, np.empty((n, width)))
