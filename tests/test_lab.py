@@ -14,14 +14,14 @@ from linreg_core.data import datasets as data
 from linreg_core.engine.analysis import closed_form, stable_lr
 from linreg_core.engine.lab import (
     MAX_MODELS,
-    LabSettings,
-    build_lab_scene,
     log_rates,
     lr_sweep,
     optimizer_race,
 )
 from linreg_core.engine.training import fit_gd
 from linreg_core.figures.lab import race_figure, sweep_figure
+from linreg_core.scenes.lab import build_lab_scene
+from linreg_core.settings import LabSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "lr_lab.py")

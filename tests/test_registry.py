@@ -7,9 +7,8 @@ import pytest
 from linreg_core.cli import datasets as dcli
 from linreg_core.cli.main import build_parser
 from linreg_core.data import registry
-from linreg_core.engine.lab import LabSettings
 from linreg_core.scenes.regularization import RegSettings
-from linreg_core.settings import GD_SPECS, LAB_SPECS, REG_SPECS, GDSettings
+from linreg_core.settings import GD_SPECS, LAB_SPECS, REG_SPECS, GDSettings, LabSettings
 
 BUILT_IN = [name for name, e in registry.REGISTRY.items() if e.build is not None]
 OPTIONS = [{}, {"n": 37, "feature": "bmi", "degree": 4, "seed": 3, "outliers": 0.2},

@@ -8,19 +8,16 @@ import streamlit as st
 
 from linreg_core.cache import SceneCache
 from linreg_core.data import registry
-from linreg_core.engine.lab import (
-    LabScene,
-    LabSettings,
-    build_lab_scene,
-)
 from linreg_core.engine.lab import optimizer_race as race_run
 from linreg_core.figures.gd import PrebuiltFigure
 from linreg_core.figures.lab import race_figure, sweep_figure
+from linreg_core.scenes.lab import LabScene, build_lab_scene
 from linreg_core.settings import (
     GD_SPECS,
     LAB_SPECS,
     LR_GRID,
     OPTIMIZER_LABELS,
+    LabSettings,
 )
 from ui.cached import cached_scene
 from ui.share import share_block
