@@ -142,7 +142,7 @@ def measure(n: int, d: int, epochs: int, repeats: int) -> dict:
             m.train(X, y, epochs)
         rows["reference"].append((time.perf_counter() - t) / epochs)
         t = time.perf_counter()
-        fit_gd(Xn, yn, lr=lr, epochs=epochs)
+        fit_gd(Xn, yn, lr=lr, epochs=epochs, gradient="autograd")
         rows["fit_gd autograd"].append((time.perf_counter() - t) / epochs)
         t = time.perf_counter()
         gs = gram_stats(Xn, yn)
@@ -152,7 +152,7 @@ def measure(n: int, d: int, epochs: int, repeats: int) -> dict:
         rows["fit_gd gram"].append((time.perf_counter() - t) / max(epochs, 200))
         mb_epochs = max(1, min(epochs, 3))
         t = time.perf_counter()
-        fit_gd(Xn, yn, lr=0.01, epochs=mb_epochs, batch_size=1024)
+        fit_gd(Xn, yn, lr=0.01, epochs=mb_epochs, batch_size=1024, gradient="autograd")
         rows["mini-batch 1024"].append((time.perf_counter() - t) / mb_epochs)
         t = time.perf_counter()  # the page's path; the Gram statistics are already made
         fit_gd(Xn, yn, lr=0.01, epochs=mb_epochs, batch_size=1024, gradient="formula", gram=gs)

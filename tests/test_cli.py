@@ -172,3 +172,14 @@ def test_initial_weights_are_the_pages(dataset, standardize, capsys):
     np.testing.assert_array_equal(cli_w0.ravel(), page_w0.ravel())
     notes = "W₀ drawn as in the notes" in scene.init_note
     assert notes == (dataset == "seed" and not standardize)
+
+
+def test_gradient_option_defaults_to_auto_and_gives_the_notes_loop(capsys):
+    argv = ["train", "--dataset", "seed", "--lr", "0.1", "--epochs", "100", "--json"]
+    assert main(argv) == 0
+    auto = json.loads(capsys.readouterr().out)
+    assert main([*argv, "--gradient", "autograd"]) == 0
+    ref = json.loads(capsys.readouterr().out)
+    assert auto["settings"]["gradient"] == "gram"
+    assert ref["settings"]["gradient"] == "autograd"
+    assert auto["loss"] == pytest.approx(ref["loss"], rel=1e-5)

@@ -27,7 +27,7 @@ import numpy as np
 from linreg_core.cli import datasets as dcli
 from linreg_core.data import registry
 from linreg_core.data.limits import capped_epochs
-from linreg_core.engine.training import OPTIMIZERS, fit_gd
+from linreg_core.engine.training import GRADIENTS, OPTIMIZERS, fit_gd
 
 
 class UsageError(Exception):
@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--predict", type=_floats, default=None, metavar="X",
                    help="print the prediction at X (comma-separated, one value per feature)")
     t.add_argument("--json", action="store_true", help="print the whole history as JSON")
+    t.add_argument("--gradient", choices=GRADIENTS, default="auto",
+                   help="auto (default): the fastest path with the notes' iterates (AᵀA for "
+                        "full batches, the notes' formula for plain/momentum mini-batches); "
+                        "autograd: the notes' own loop")
 
     e = sub.add_parser("export", help="write one run as an animation (html, gif), its history "
                                       "(csv, json) or a standalone Python script (py)")
@@ -169,6 +173,7 @@ def train(args: argparse.Namespace) -> int:
     result = fit_gd(
         X, dataset.y, lr=args.lr, epochs=epochs, optimizer=args.optimizer,
         momentum=args.momentum, batch_size=args.batch_size, init=init, seed=args.seed,
+        gradient=args.gradient,
     )
     if args.json:
         payload = result.to_dict()
