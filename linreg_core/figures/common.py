@@ -29,6 +29,19 @@ SURFACE_COLORS = ["#ffffd9", "#edf8b1", "#c7e9b4", "#a5dbb8", "#7fcdbb", "#5dc2c
                   "#41b6c4", "#2fa3c2", "#1d91c0", "#2272b3", "#225ea8", "#253494"]
 
 
+def level_set_traces(levels: Any, xaxis: str, yaxis: str,
+                     edge_alpha: float) -> list[dict[str, Any]]:
+    """Filled level sets of the loss over (w, b) (``loss_levels``' output) on one subplot:
+    the static background an animated path is drawn over."""
+    return [{"type": "scatter", "mode": "lines", "x": w_pts, "y": b_pts,
+             "xaxis": xaxis, "yaxis": yaxis, "fill": "toself",
+             "fillcolor": SURFACE_COLORS[i % len(SURFACE_COLORS)],
+             "line": {"color": f"rgba(40,40,40,{edge_alpha})", "width": 0.8},
+             "name": f"loss {level:.3g}", "showlegend": False,
+             "hovertemplate": f"loss = {level:.4g}<extra></extra>"}
+            for i, (level, w_pts, b_pts) in enumerate(levels)]
+
+
 def sample_frames(loss: np.ndarray, max_frames: int = 300) -> np.ndarray:
     """Epoch indices to animate: all of them if few, else at most ``max_frames``.
 

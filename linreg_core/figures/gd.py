@@ -28,10 +28,10 @@ from linreg_core.figures.common import (
     FONT_SIZE,
     LOSS,
     OPTIMUM,
-    SURFACE_COLORS,
     WEIGHT_COLORS,
     PrebuiltFigure,
     animation_controls,
+    level_set_traces,
     padded_range,
     panel_title,
     rounded,
@@ -193,15 +193,8 @@ def _surface_traces(run: _Run, wo: float, bo: float, w_box: tuple,
     """The loss surface's level sets, the sampled path, the optimum and the current (w, b)
     with its trail (the last trace)."""
     W, b, idx, start = run.W, run.b, run.idx, run.start
-    traces: list[dict[str, Any]] = []
-    for i, (level, w_pts, b_pts) in enumerate(loss_levels(run.X[:, 0], run.y[:, 0],
-                                                          w_box, b_box)):
-        traces.append({"type": "scatter", "mode": "lines", "x": w_pts, "y": b_pts,
-                       "xaxis": "x3", "yaxis": "y3", "fill": "toself",
-                       "fillcolor": SURFACE_COLORS[i % len(SURFACE_COLORS)],
-                       "line": {"color": "rgba(40,40,40,0.35)", "width": 0.8},
-                       "name": f"loss {level:.3g}", "showlegend": False,
-                       "hovertemplate": f"loss = {level:.4g}<extra></extra>"})
+    traces = level_set_traces(loss_levels(run.X[:, 0], run.y[:, 0], w_box, b_box),
+                              "x3", "y3", 0.35)
     traces.append({"type": "scatter", "mode": "lines", "x": W[idx, 0], "y": b[idx],
                    "xaxis": "x3", "yaxis": "y3", "name": "path",
                    "line": {"color": FIT, "width": 1.5, "dash": "dot"}, "opacity": 0.7,

@@ -23,8 +23,8 @@ from linreg_core.engine.lab import RaceHistory, SweepResult
 from linreg_core.figures.common import (
     FONT_SIZE,
     OPTIMUM,
-    SURFACE_COLORS,
     animation_controls,
+    level_set_traces,
     padded_range,
     panel_title,
     rounded_list,
@@ -398,14 +398,7 @@ def _race_view(race: dict[str, RaceHistory], max_frames: int) -> _RaceView:
 def _race_surface_traces(v: _RaceView, x1: np.ndarray, y1: np.ndarray, wo: float, bo: float,
                          w_box: tuple, b_box: tuple) -> list[dict[str, Any]]:
     """The loss surface's level sets, each optimizer's whole path (faint) and the optimum."""
-    traces: list[dict[str, Any]] = []
-    for i, (level, w_pts, b_pts) in enumerate(loss_levels(x1, y1, w_box, b_box, n_levels=11)):
-        traces.append({"type": "scatter", "mode": "lines", "x": w_pts, "y": b_pts,
-                       "xaxis": "x", "yaxis": "y", "fill": "toself",
-                       "fillcolor": SURFACE_COLORS[i % len(SURFACE_COLORS)],
-                       "line": {"color": "rgba(40,40,40,0.3)", "width": 0.8},
-                       "name": f"loss {level:.3g}", "showlegend": False,
-                       "hovertemplate": f"loss = {level:.4g}<extra></extra>"})
+    traces = level_set_traces(loss_levels(x1, y1, w_box, b_box, n_levels=11), "x", "y", 0.3)
     for o in v.names:
         p = v.race[o].path[: v.lasts[o] + 1]
         traces.append({"type": "scatter", "mode": "lines", "x": p[:, 0], "y": p[:, 1],
