@@ -124,6 +124,19 @@ def test_stepping_through_epochs_draws_without_training(monkeypatch):
     assert _spec(at)["layout"]["sliders"][0]["active"] == [f["name"] for f in frames].index("1")
 
 
+@pytest.mark.parametrize(("query", "last"), [({"at": "101"}, 100),
+                                             ({"lr": "5", "at": "80"}, 4)])
+def test_an_epoch_past_the_run_opens_at_its_last(query, last):
+    """?at= beyond the run (a longer run's link, or one that now diverges) is no traceback."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    assert at.slider(key="gd_inspect").value == last
+    assert _spec(at)["frames"]
+
+
 def test_too_much_work_is_capped_with_a_notice():
     at = _app()
     at.selectbox(key="gd_dataset").set_value("diabetes").run()

@@ -324,6 +324,9 @@ def inspector(last: int, k: int) -> None:
     if c2.button("Step ▶", key=K + "next", disabled=k >= last, help="One epoch forward"):
         st.session_state[K + "inspect"] = k + 1
         st.rerun()
+    # A link's epoch (or one kept from a longer run) past this run's last, e.g. ?at=80 on a run
+    # that diverged at epoch 4: the slider shows the last epoch instead of raising.
+    st.session_state[K + "inspect"] = k
     c3.slider("Epoch to inspect: the chart starts here and the math below shows it", 0,
               max(last, 1), key=K + "inspect", disabled=last == 0)
 
